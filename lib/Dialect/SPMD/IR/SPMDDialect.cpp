@@ -1,0 +1,29 @@
+//===- SPMDDialect.cpp - spmd dialect registration ------------------------===//
+
+#include "moefold/Dialect/SPMD/IR/SPMDDialect.h"
+
+#include "moefold/Dialect/SPMD/IR/SPMDAttrs.h"
+#include "moefold/Dialect/SPMD/IR/SPMDOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace moefold::spmd;
+
+#include "moefold/Dialect/SPMD/IR/SPMDOpsDialect.cpp.inc"
+#include "moefold/Dialect/SPMD/IR/SPMDEnums.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "moefold/Dialect/SPMD/IR/SPMDAttrs.cpp.inc"
+
+void SPMDDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "moefold/Dialect/SPMD/IR/SPMDAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "moefold/Dialect/SPMD/IR/SPMDOps.cpp.inc"
+      >();
+}

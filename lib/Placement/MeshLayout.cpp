@@ -1,0 +1,2 @@
+#include "moefold/Placement/MeshLayout.h"
+int moefold::placement::placeholder() { return 0; }

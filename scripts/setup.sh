@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every system dependency moefold needs on a fresh Debian 12 machine.
+# Idempotent: packages already present are skipped, so re-running is cheap.
+set -euo pipefail
+
+PACKAGES=(
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  libopenmpi-dev openmpi-bin libopenblas-dev
+  ccache cmake ninja-build g++ libgtest-dev python3
+  zlib1g-dev libzstd-dev libedit-dev libxml2-dev libcurl4-openssl-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: all system packages present" >&2
+fi
+
+# lit ships with llvm-22-tools as a script; make sure it is runnable.
+if [ ! -x /usr/lib/llvm-22/build/utils/lit/lit.py ] && ! command -v lit >/dev/null 2>&1; then
+  if ! python3 -c "import lit" 2>/dev/null; then
+    python3 -m pip install -q lit
+  fi
+fi

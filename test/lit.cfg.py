@@ -1,0 +1,41 @@
+# -*- Python -*-
+# lit configuration for the moefold regression suite.
+
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "MOEFOLD"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "README.md", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.moefold_obj_root, "test")
+
+# Named captures must not leak between CHECK-LABEL blocks.
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope --dump-input=fail"
+
+llvm_config.use_default_substitutions()
+llvm_config.with_system_environment(["HOME", "TMPDIR", "PATH"])
+
+config.substitutions.append(("%moefold_src", config.moefold_src_root))
+config.substitutions.append(("%PYTHON", config.python_executable))
+
+tool_dirs = [config.moefold_tools_dir, config.llvm_tools_dir]
+tools = [
+    ToolSubst("moefold-opt", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Features for tests that need more than the compiler itself. Integration
+# tests declare REQUIRES: on these; lit reports them UNSUPPORTED (visibly)
+# where the feature is absent.
+if shutil.which("mpirun"):
+    config.available_features.add("mpi")
+if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
+    config.available_features.add("gpu")
