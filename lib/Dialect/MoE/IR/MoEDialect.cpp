@@ -13,15 +13,9 @@ using namespace mlir;
 using namespace moefold::moe;
 
 #include "moefold/Dialect/MoE/IR/MoEOpsDialect.cpp.inc"
-#include "moefold/Dialect/MoE/IR/MoEEnums.cpp.inc"
-#define GET_ATTRDEF_CLASSES
-#include "moefold/Dialect/MoE/IR/MoEAttrs.cpp.inc"
 
 void MoEDialect::initialize() {
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "moefold/Dialect/MoE/IR/MoEAttrs.cpp.inc"
-      >();
+  registerAttributes();
   addOperations<
 #define GET_OP_LIST
 #include "moefold/Dialect/MoE/IR/MoEOps.cpp.inc"

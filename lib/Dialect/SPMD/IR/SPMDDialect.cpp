@@ -13,15 +13,9 @@ using namespace mlir;
 using namespace moefold::spmd;
 
 #include "moefold/Dialect/SPMD/IR/SPMDOpsDialect.cpp.inc"
-#include "moefold/Dialect/SPMD/IR/SPMDEnums.cpp.inc"
-#define GET_ATTRDEF_CLASSES
-#include "moefold/Dialect/SPMD/IR/SPMDAttrs.cpp.inc"
 
 void SPMDDialect::initialize() {
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "moefold/Dialect/SPMD/IR/SPMDAttrs.cpp.inc"
-      >();
+  registerAttributes();
   addOperations<
 #define GET_OP_LIST
 #include "moefold/Dialect/SPMD/IR/SPMDOps.cpp.inc"

@@ -25,6 +25,10 @@ def MoE_Dialect : Dialect {
     ```
   }];
   let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    /// Defined next to the attribute storage classes (MoEAttrs.cpp).
+    void registerAttributes();
+  }];
   let dependentDialects = ["::moefold::spmd::SPMDDialect"];
 }
 

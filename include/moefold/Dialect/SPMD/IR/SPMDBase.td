@@ -26,6 +26,10 @@ def SPMD_Dialect : Dialect {
     ```
   }];
   let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    /// Defined next to the attribute storage classes (SPMDAttrs.cpp).
+    void registerAttributes();
+  }];
 }
 
 class SPMD_Op<string mnemonic, list<Trait> traits = []>

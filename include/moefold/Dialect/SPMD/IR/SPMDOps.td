@@ -12,7 +12,7 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 // PLACEHOLDER (skeleton only; replace with the real operations).
 def SPMD_PlaceholderOp : SPMD_Op<"placeholder", [Pure]> {
   let summary = "Skeleton placeholder.";
-  let arguments = (ins SPMD_PlaceholderKindAttr:$kind);
+  let arguments = (ins SPMD_ReductionKindAttr:$kind);
   let assemblyFormat = "$kind attr-dict";
 }
 
