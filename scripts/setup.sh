@@ -28,9 +28,11 @@ else
   echo "setup: all system packages present" >&2
 fi
 
-# lit ships with llvm-22-tools as a script; make sure it is runnable.
-if [ ! -x /usr/lib/llvm-22/build/utils/lit/lit.py ] && ! command -v lit >/dev/null 2>&1; then
-  if ! python3 -c "import lit" 2>/dev/null; then
-    python3 -m pip install -q lit
+# lit and FileCheck come with llvm-22-tools; fail loudly if the package
+# layout ever changes rather than running a partial suite.
+for tool in lit FileCheck not count split-file mlir-tblgen; do
+  if [ ! -x "/usr/lib/llvm-22/bin/$tool" ]; then
+    echo "setup: /usr/lib/llvm-22/bin/$tool is missing after install" >&2
+    exit 1
   fi
-fi
+done
