@@ -4,6 +4,7 @@
 #define MOEFOLD_DIALECT_MOE_TRANSFORMS_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "moefold/Dialect/SPMD/IR/SPMDDialect.h"
 
 namespace moefold::moe {
 
