@@ -174,26 +174,6 @@ StringRef MeshOp::getDerivedAxis(StringRef view) {
 
 bool MeshOp::hasView(StringRef view) { return isKnownViewName(view); }
 
-bool MeshOp::isStructurallyValid() {
-  Operation *op = getOperation();
-  auto world = op->getAttrOfType<IntegerAttr>(getWorldAttrName());
-  auto denseAxes = op->getAttrOfType<ArrayAttr>(getDenseAxesAttrName());
-  auto denseSizes =
-      op->getAttrOfType<DenseI64ArrayAttr>(getDenseSizesAttrName());
-  auto expertAxes = op->getAttrOfType<ArrayAttr>(getExpertAxesAttrName());
-  auto expertSizes =
-      op->getAttrOfType<DenseI64ArrayAttr>(getExpertSizesAttrName());
-  if (!world || !denseAxes || !denseSizes || !expertAxes || !expertSizes)
-    return false;
-  auto allStrings = [](ArrayAttr array) {
-    return llvm::all_of(array, llvm::IsaPred<StringAttr>);
-  };
-  return world.getInt() > 0 && allStrings(denseAxes) &&
-         allStrings(expertAxes) &&
-         denseAxes.size() == static_cast<size_t>(denseSizes.size()) &&
-         expertAxes.size() == static_cast<size_t>(expertSizes.size());
-}
-
 SmallVector<std::pair<StringRef, int64_t>>
 MeshOp::getViewAxes(StringRef view) {
   SmallVector<std::pair<StringRef, int64_t>> result;
@@ -252,80 +232,124 @@ std::optional<int64_t> MeshOp::getGroupSize(StringRef view,
 }
 
 /// Checks one view: allowed, unique and complete axis names, sizes only on
-/// the fixed axes and all positive. Sets `fixedProduct` to the product of
-/// the fixed sizes.
-static LogicalResult verifyMeshView(MeshOp op, StringRef view,
-                                    ArrayAttr names, ArrayRef<int64_t> sizes,
-                                    int64_t &fixedProduct) {
-  if (names.size() != sizes.size())
-    return op.emitOpError()
-           << view << " view lists " << names.size() << " axes but "
-           << sizes.size() << " sizes";
+/// the fixed axes and all positive. Writes the first problem to `os` and
+/// returns false; on success sets `fixedProduct` to the product of the fixed
+/// sizes.
+static bool checkMeshView(StringRef view, ArrayAttr names,
+                          ArrayRef<int64_t> sizes, int64_t &fixedProduct,
+                          llvm::raw_ostream &os) {
+  if (names.size() != sizes.size()) {
+    os << view << " view lists " << names.size() << " axes but "
+       << sizes.size() << " sizes";
+    return false;
+  }
   ArrayRef<StringRef> allowed = MeshOp::getAllowedAxes(view);
   StringRef derived = MeshOp::getDerivedAxis(view);
   StringRef derivation = view == kDenseView ? "world/tp" : "world/(ep*etp)";
   llvm::StringSet<> seen;
   fixedProduct = 1;
   for (auto [nameAttr, size] : llvm::zip(names, sizes)) {
-    StringRef name = cast<StringAttr>(nameAttr).getValue();
-    if (!llvm::is_contained(allowed, name))
-      return op.emitOpError()
-             << "unknown axis '" << name << "' in the " << view
-             << " view (expected " << llvm::join(allowed, ", ") << ")";
-    if (!seen.insert(name).second)
-      return op.emitOpError() << "axis '" << name
-                              << "' is listed more than once in the " << view
-                              << " view";
+    auto nameStr = dyn_cast<StringAttr>(nameAttr);
+    if (!nameStr) {
+      os << view << " view axis names must be strings";
+      return false;
+    }
+    StringRef name = nameStr.getValue();
+    if (!llvm::is_contained(allowed, name)) {
+      os << "unknown axis '" << name << "' in the " << view
+         << " view (expected " << llvm::join(allowed, ", ") << ")";
+      return false;
+    }
+    if (!seen.insert(name).second) {
+      os << "axis '" << name << "' is listed more than once in the " << view
+         << " view";
+      return false;
+    }
     if (name == derived) {
-      if (!ShapedType::isDynamic(size))
-        return op.emitOpError()
-               << "'" << name << "' is derived from " << derivation
-               << " and must not be given a size (got " << size << ")";
+      if (!ShapedType::isDynamic(size)) {
+        os << "'" << name << "' is derived from " << derivation
+           << " and must not be given a size (got " << size << ")";
+        return false;
+      }
       continue;
     }
-    if (ShapedType::isDynamic(size))
-      return op.emitOpError() << "axis '" << name << "' of the " << view
-                              << " view needs a size, e.g. '" << name
-                              << " = 2'";
-    if (size <= 0)
-      return op.emitOpError() << "axis '" << name << "' has size " << size
-                              << "; axis sizes must be positive";
+    if (ShapedType::isDynamic(size)) {
+      os << "axis '" << name << "' of the " << view
+         << " view needs a size, e.g. '" << name << " = 2'";
+      return false;
+    }
+    if (size <= 0) {
+      os << "axis '" << name << "' has size " << size
+         << "; axis sizes must be positive";
+      return false;
+    }
     fixedProduct *= size;
   }
-  for (StringRef name : allowed)
-    if (!seen.contains(name))
-      return op.emitOpError()
-             << view << " view is missing axis '" << name << "' (expected "
-             << llvm::join(allowed, ", ") << ", each exactly once)";
-  return success();
+  for (StringRef name : allowed) {
+    if (!seen.contains(name)) {
+      os << view << " view is missing axis '" << name << "' (expected "
+         << llvm::join(allowed, ", ") << ", each exactly once)";
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Every mesh invariant; writes the first violation to `os`.
+static bool checkMesh(MeshOp op, llvm::raw_ostream &os) {
+  int64_t world = op.getWorld();
+  if (world <= 0) {
+    os << "world size must be positive, got " << world;
+    return false;
+  }
+  int64_t tp, epEtp;
+  if (!checkMeshView(kDenseView, op.getDenseAxes(), op.getDenseSizes(), tp,
+                     os) ||
+      !checkMeshView(kExpertView, op.getExpertAxes(), op.getExpertSizes(),
+                     epEtp, os))
+    return false;
+  if (world % tp != 0) {
+    os << "dense view: world " << world << " is not divisible by tp = " << tp;
+    return false;
+  }
+  int64_t ep = *op.getAxisSize(kExpertView, "ep");
+  int64_t etp = *op.getAxisSize(kExpertView, "etp");
+  if (world % epEtp != 0) {
+    os << "expert view: stage size " << world
+       << " is not divisible by ep*etp = " << ep << "*" << etp << " = "
+       << epEtp;
+    return false;
+  }
+  if (etp > 1) {
+    os << "etp = " << etp
+       << " is not supported yet (expert tensor parallelism is planned); "
+          "use etp = 1";
+    return false;
+  }
+  return true;
 }
 
 LogicalResult MeshOp::verify() {
-  int64_t world = getWorld();
-  if (world <= 0)
-    return emitOpError() << "world size must be positive, got " << world;
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  if (checkMesh(*this, os))
+    return success();
+  return emitOpError() << message;
+}
 
-  int64_t tp, epEtp;
-  if (failed(verifyMeshView(*this, kDenseView, getDenseAxes(),
-                            getDenseSizes(), tp)) ||
-      failed(verifyMeshView(*this, kExpertView, getExpertAxes(),
-                            getExpertSizes(), epEtp)))
-    return failure();
-
-  if (world % tp != 0)
-    return emitOpError() << "dense view: world " << world
-                         << " is not divisible by tp = " << tp;
-  int64_t ep = *getAxisSize(kExpertView, "ep");
-  int64_t etp = *getAxisSize(kExpertView, "etp");
-  if (world % epEtp != 0)
-    return emitOpError() << "expert view: stage size " << world
-                         << " is not divisible by ep*etp = " << ep << "*"
-                         << etp << " = " << epEtp;
-  if (etp > 1)
-    return emitOpError() << "etp = " << etp
-                         << " is not supported yet (expert tensor "
-                            "parallelism is planned); use etp = 1";
-  return success();
+bool MeshOp::isValid() {
+  // The generic form may omit or mistype the attributes; verifyInvariants
+  // would report that, but this runs quietly and possibly before it.
+  Operation *op = getOperation();
+  if (!op->getAttrOfType<IntegerAttr>(getWorldAttrName()) ||
+      !op->getAttrOfType<ArrayAttr>(getDenseAxesAttrName()) ||
+      !op->getAttrOfType<DenseI64ArrayAttr>(getDenseSizesAttrName()) ||
+      !op->getAttrOfType<ArrayAttr>(getExpertAxesAttrName()) ||
+      !op->getAttrOfType<DenseI64ArrayAttr>(getExpertSizesAttrName()))
+    return false;
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  return checkMesh(*this, os);
 }
 
 //===----------------------------------------------------------------------===//

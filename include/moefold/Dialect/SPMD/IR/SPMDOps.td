@@ -87,11 +87,10 @@ def SPMD_MeshOp : SPMD_Op<"mesh", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     getAllowedAxes(::llvm::StringRef view);
     /// The derived axis of `view` (dp or edp).
     static ::llvm::StringRef getDerivedAxis(::llvm::StringRef view);
-    /// True when the attributes have the shape the verifier checks
-    /// (parallel name/size arrays). Lets code that runs before the mesh is
-    /// verified (dialect attribute verifiers) stay silent on a broken mesh
-    /// instead of reading it.
-    bool isStructurallyValid();
+    /// True when the mesh satisfies every invariant its verifier checks.
+    /// Quiet: lets code that may run before the mesh is verified (dialect
+    /// attribute verifiers) skip a broken mesh, which reports its own error.
+    bool isValid();
   }];
 }
 
