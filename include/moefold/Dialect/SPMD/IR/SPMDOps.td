@@ -157,6 +157,21 @@ def SPMD_AllReduceOp : SPMD_CollectiveOp<"all_reduce",
     custom<LocalTypePair>($src, $dst) (`reduction` `=` custom<Reduction>($reduction)^)?
     attr-dict `:` type($result)
   }];
+  let builders = [
+    // The result type is the operand's.
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::FlatSymbolRefAttr":$mesh, "::llvm::StringRef":$view,
+      "::llvm::ArrayRef<::llvm::StringRef>":$axes,
+      "::moefold::spmd::LocalTypeKind":$src,
+      "::moefold::spmd::LocalTypeKind":$dst,
+      CArg<"::moefold::spmd::ReductionKind",
+           "::moefold::spmd::ReductionKind::Sum">:$reduction), [{
+      build($_builder, $_state, input.getType(), input, mesh, $_builder.getStringAttr(view),
+            $_builder.getStrArrayAttr(axes),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), src),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), dst),
+            ::moefold::spmd::ReductionKindAttr::get($_builder.getContext(), reduction));
+    }]>
+  ];
 }
 
 def SPMD_AllGatherOp : SPMD_CollectiveOp<"all_gather"> {
@@ -187,6 +202,19 @@ def SPMD_AllGatherOp : SPMD_CollectiveOp<"all_gather"> {
     custom<LocalTypePair>($src, $dst) `dim` $dim
     attr-dict `:` type($input) `->` type($result)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$resultType, "::mlir::Value":$input,
+      "::mlir::FlatSymbolRefAttr":$mesh, "::llvm::StringRef":$view,
+      "::llvm::ArrayRef<::llvm::StringRef>":$axes,
+      "::moefold::spmd::LocalTypeKind":$src,
+      "::moefold::spmd::LocalTypeKind":$dst, "int64_t":$dim), [{
+      build($_builder, $_state, resultType, input, mesh, $_builder.getStringAttr(view),
+            $_builder.getStrArrayAttr(axes),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), src),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), dst),
+            $_builder.getI64IntegerAttr(dim));
+    }]>
+  ];
 }
 
 def SPMD_ReduceScatterOp : SPMD_CollectiveOp<"reduce_scatter"> {
@@ -218,6 +246,21 @@ def SPMD_ReduceScatterOp : SPMD_CollectiveOp<"reduce_scatter"> {
     custom<LocalTypePair>($src, $dst) `dim` $dim (`reduction` `=` custom<Reduction>($reduction)^)?
     attr-dict `:` type($input) `->` type($result)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$resultType, "::mlir::Value":$input,
+      "::mlir::FlatSymbolRefAttr":$mesh, "::llvm::StringRef":$view,
+      "::llvm::ArrayRef<::llvm::StringRef>":$axes,
+      "::moefold::spmd::LocalTypeKind":$src,
+      "::moefold::spmd::LocalTypeKind":$dst, "int64_t":$dim,
+      CArg<"::moefold::spmd::ReductionKind",
+           "::moefold::spmd::ReductionKind::Sum">:$reduction), [{
+      build($_builder, $_state, resultType, input, mesh, $_builder.getStringAttr(view),
+            $_builder.getStrArrayAttr(axes),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), src),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), dst),
+            $_builder.getI64IntegerAttr(dim), ::moefold::spmd::ReductionKindAttr::get($_builder.getContext(), reduction));
+    }]>
+  ];
 }
 
 def SPMD_AllToAllOp : SPMD_CollectiveOp<"all_to_all"> {
@@ -254,6 +297,18 @@ def SPMD_AllToAllOp : SPMD_CollectiveOp<"all_to_all"> {
     attr-dict `:` type($input) `,` type($send_counts) `,` type($recv_counts)
     `->` type($result)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$resultType, "::mlir::Value":$input,
+      "::mlir::Value":$sendCounts, "::mlir::Value":$recvCounts,
+      "::mlir::FlatSymbolRefAttr":$mesh, "::llvm::StringRef":$view,
+      "::llvm::ArrayRef<::llvm::StringRef>":$axes), [{
+      auto varying = ::moefold::spmd::LocalTypeKindAttr::get(
+          $_builder.getContext(), ::moefold::spmd::LocalTypeKind::Varying);
+      build($_builder, $_state, resultType, input, sendCounts, recvCounts,
+            mesh, $_builder.getStringAttr(view),
+            $_builder.getStrArrayAttr(axes), varying, varying);
+    }]>
+  ];
 }
 
 //===----------------------------------------------------------------------===//
@@ -297,6 +352,20 @@ def SPMD_ConvertOp : SPMD_TypedOp<"convert", [Pure]> {
     custom<LocalTypePair>($src, $dst) (`dim` $dim^)?
     attr-dict `:` type($input) `->` type($result)
   }];
+  let builders = [
+    // `dim` only for the slicing and zero-padding conversions.
+    OpBuilder<(ins "::mlir::Type":$resultType, "::mlir::Value":$input,
+      "::mlir::FlatSymbolRefAttr":$mesh, "::llvm::StringRef":$view,
+      "::llvm::ArrayRef<::llvm::StringRef>":$axes,
+      "::moefold::spmd::LocalTypeKind":$src,
+      "::moefold::spmd::LocalTypeKind":$dst, CArg<"std::optional<int64_t>", "std::nullopt">:$dim), [{
+      build($_builder, $_state, resultType, input, mesh, $_builder.getStringAttr(view),
+            $_builder.getStrArrayAttr(axes),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), src),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), dst),
+            dim ? $_builder.getI64IntegerAttr(*dim) : ::mlir::IntegerAttr());
+    }]>
+  ];
 }
 
 def SPMD_ReinterpretOp : SPMD_TypedOp<"reinterpret",
@@ -324,6 +393,18 @@ def SPMD_ReinterpretOp : SPMD_TypedOp<"reinterpret",
     custom<LocalTypePair>($src, $dst)
     attr-dict `:` type($result)
   }];
+  let builders = [
+    // The result type is the operand's.
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::FlatSymbolRefAttr":$mesh, "::llvm::StringRef":$view,
+      "::llvm::ArrayRef<::llvm::StringRef>":$axes,
+      "::moefold::spmd::LocalTypeKind":$src,
+      "::moefold::spmd::LocalTypeKind":$dst), [{
+      build($_builder, $_state, input.getType(), input, mesh, $_builder.getStringAttr(view),
+            $_builder.getStrArrayAttr(axes),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), src),
+            ::moefold::spmd::LocalTypeKindAttr::get($_builder.getContext(), dst));
+    }]>
+  ];
 }
 
 #endif // MOEFOLD_DIALECT_SPMD_IR_SPMDOPS_TD
