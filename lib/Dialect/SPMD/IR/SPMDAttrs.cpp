@@ -143,7 +143,7 @@ AxisPlacementAttr AxisPlacementAttr::parseBare(AsmParser &parser) {
   if (keyword == "R")
     return getReplicated(ctx);
   if (keyword == "S") {
-    int64_t dim;
+    int64_t dim = 0;
     if (parser.parseLParen() || parser.parseInteger(dim) ||
         parser.parseRParen())
       return {};

@@ -26,9 +26,18 @@ def SPMD_Dialect : Dialect {
     ```
   }];
   let useDefaultAttributePrinterParser = 1;
+  // Function arguments may carry `spmd.placement` (a global placement,
+  // checked against its mesh with verifyPlacementUse) and `spmd.local` (a
+  // local SPMD type).
+  let hasRegionArgAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Defined next to the attribute storage classes (SPMDAttrs.cpp).
     void registerAttributes();
+
+    /// Argument attribute names this dialect verifies.
+    static constexpr ::llvm::StringLiteral kPlacementArgAttrName =
+        "spmd.placement";
+    static constexpr ::llvm::StringLiteral kLocalArgAttrName = "spmd.local";
   }];
 }
 
