@@ -22,6 +22,10 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope --dump-input=fail"
 
 llvm_config.use_default_substitutions()
 llvm_config.with_system_environment(["HOME", "TMPDIR", "PATH"])
+# `not`, `count` and FileCheck live in LLVM's tools directory, which is not
+# on a fresh machine's PATH.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.moefold_tools_dir, append_path=True)
 
 config.substitutions.append(("%moefold_src", config.moefold_src_root))
 config.substitutions.append(("%PYTHON", config.python_executable))
