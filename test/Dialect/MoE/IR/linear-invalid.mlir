@@ -47,7 +47,7 @@ func.func @negative_linear_element_type(%x: tensor<2x64xf16>, %w: tensor<64x32xf
 
 // In the generic form a wrong result type is caught against the inferred one.
 func.func @negative_linear_result_type(%x: tensor<2x64xf32>, %w: tensor<64x32xf32>) {
-  // expected-error @+1 {{'moe.linear' op inferred type(s) 'tensor<2x32xf32>' are incompatible with return type(s) of operation 'tensor<2x64xf32>'}}
+  // expected-error @+2 {{'moe.linear' op inferred type(s) 'tensor<2x32xf32>' are incompatible with return type(s) of operation 'tensor<2x64xf32>'}}
   // expected-error @+1 {{'moe.linear' op failed to infer returned types}}
   %0 = "moe.linear"(%x, %w) : (tensor<2x64xf32>, tensor<64x32xf32>) -> tensor<2x64xf32>
   return
