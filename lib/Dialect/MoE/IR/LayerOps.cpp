@@ -19,9 +19,10 @@ using namespace moefold::moe::detail;
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult EmbeddingOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                              Adaptor adaptor,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> table = getStaticTensorOfRank(
       diag, adaptor.getTable().getType(), "table", 2, "[V, H]");
@@ -41,9 +42,10 @@ LogicalResult EmbeddingOp::inferReturnTypes(
 // RMSNormOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult RMSNormOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+RMSNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> x = getStaticTensorOfMinRank(
       diag, adaptor.getX().getType(), "x", 1, "[..., H]");
@@ -57,8 +59,8 @@ LogicalResult RMSNormOp::verify() {
   OpDiag diag(*this);
   auto x = cast<RankedTensorType>(getX().getType());
   auto weight = cast<RankedTensorType>(getWeight().getType());
-  if (failed(verifyShape(diag, weight, "weight", "[H]",
-                         {x.getShape().back()})) ||
+  if (failed(
+          verifyShape(diag, weight, "weight", "[H]", {x.getShape().back()})) ||
       failed(verifySameElementType(diag, weight, "weight", x, "x")))
     return failure();
   double epsilon = getEpsilon().convertToDouble();
@@ -71,9 +73,10 @@ LogicalResult RMSNormOp::verify() {
 // LinearOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult LinearOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                           Adaptor adaptor,
+                           SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> x = getStaticTensorOfMinRank(
       diag, adaptor.getX().getType(), "x", 1, "[..., K]");
@@ -105,9 +108,10 @@ LogicalResult LinearOp::verify() {
 // AttentionOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult AttentionOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                              Adaptor adaptor,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> q = getStaticTensorOfRank(
       diag, adaptor.getQ().getType(), "q", 3, "[B, S, Nq*D]");
@@ -146,12 +150,12 @@ LogicalResult AttentionOp::verify() {
     return failure();
   SmallVector<int64_t> kvShape = {q.getDimSize(0), q.getDimSize(1),
                                   numKVHeads * headDim};
-  std::string layout = "[B, S, Nkv*D] with Nkv = " +
-                       std::to_string(numKVHeads) +
-                       ", D = " + std::to_string(headDim);
+  std::string layout =
+      "[B, S, Nkv*D] with Nkv = " + std::to_string(numKVHeads) +
+      ", D = " + std::to_string(headDim);
   if (failed(verifyShape(diag, *k, "k", layout, kvShape)) ||
-      failed(verifyShape(diag, cast<ShapedType>(getV().getType()), "v",
-                         layout, kvShape)) ||
+      failed(verifyShape(diag, cast<ShapedType>(getV().getType()), "v", layout,
+                         kvShape)) ||
       failed(verifySameElementType(diag, *k, "k", q, "q")) ||
       failed(verifySameElementType(diag, cast<ShapedType>(getV().getType()),
                                    "v", q, "q")))
@@ -179,8 +183,8 @@ LogicalResult SharedExpertOp::verify() {
   OpDiag diag(*this);
   auto x = cast<RankedTensorType>(getX().getType());
   int64_t hidden = x.getShape().back();
-  FailureOr<RankedTensorType> wGate = getStaticTensorOfRank(
-      diag, getWGate().getType(), "w_gate", 2, "[H, F]");
+  FailureOr<RankedTensorType> wGate =
+      getStaticTensorOfRank(diag, getWGate().getType(), "w_gate", 2, "[H, F]");
   if (failed(wGate))
     return failure();
   if (wGate->getDimSize(0) != hidden)

@@ -14,9 +14,10 @@ using namespace moefold::moe::detail;
 // AuxLossOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult AuxLossOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+AuxLossOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> probs =
       getStaticTensor(diag, adaptor.getProbs().getType(), "probs");
@@ -87,9 +88,9 @@ LogicalResult CrossEntropyOp::verify() {
   if (failed(targets))
     return failure();
   if (targets->getShape() != logits->getShape().take_front(2))
-    return diag.error("expected targets [B, S] = ",
-                      formatShape(targets->getShape()),
-                      " to match logits [B, S] = ",
-                      formatShape(logits->getShape().take_front(2)));
+    return diag.error(
+        "expected targets [B, S] = ", formatShape(targets->getShape()),
+        " to match logits [B, S] = ",
+        formatShape(logits->getShape().take_front(2)));
   return success();
 }

@@ -36,21 +36,19 @@ LogicalResult MoEDialect::verifyRegionResultAttribute(Operation *op,
     return op->emitError() << "'" << kLossAttrName
                            << "' must be a unit attribute, got "
                            << attr.getValue();
-  auto function = dyn_cast<FunctionOpInterface>(op);
-  if (!function)
-    return op->emitError() << "'" << kLossAttrName
-                           << "' is only valid on function results";
+  // Only function-like ops verify region result attributes.
+  auto function = cast<FunctionOpInterface>(op);
   Type type = function.getResultTypes()[resultIndex];
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || tensor.getRank() != 0 ||
       !isa<FloatType>(tensor.getElementType()))
     return op->emitError() << "'" << kLossAttrName << "' result #"
-                           << resultIndex
-                           << " must be a 0-d float tensor, got " << type;
+                           << resultIndex << " must be a 0-d float tensor, got "
+                           << type;
   for (unsigned i = 0; i < resultIndex; ++i)
     if (function.getResultAttr(i, kLossAttrName))
-      return op->emitError() << "'" << kLossAttrName << "' marks results #"
-                             << i << " and #" << resultIndex
-                             << "; a function has at most one loss";
+      return op->emitError()
+             << "'" << kLossAttrName << "' marks results #" << i << " and #"
+             << resultIndex << "; a function has at most one loss";
   return success();
 }

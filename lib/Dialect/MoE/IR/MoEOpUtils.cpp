@@ -30,9 +30,8 @@ FailureOr<RankedTensorType> getStaticTensor(const OpDiag &diag, Type type,
   return tensor;
 }
 
-FailureOr<RankedTensorType> getStaticTensorOfRank(const OpDiag &diag,
-                                                  Type type, StringRef name,
-                                                  int64_t rank,
+FailureOr<RankedTensorType> getStaticTensorOfRank(const OpDiag &diag, Type type,
+                                                  StringRef name, int64_t rank,
                                                   StringRef layout) {
   FailureOr<RankedTensorType> tensor = getStaticTensor(diag, type, name);
   if (failed(tensor))
@@ -74,9 +73,9 @@ LogicalResult verifySameElementType(const OpDiag &diag, ShapedType type,
                                     StringRef refName) {
   if (type.getElementType() == refType.getElementType())
     return success();
-  return diag.error("expected ", name, " element type ",
-                    type.getElementType(), " to match ", refName,
-                    " element type ", refType.getElementType());
+  return diag.error("expected ", name, " element type ", type.getElementType(),
+                    " to match ", refName, " element type ",
+                    refType.getElementType());
 }
 
 Type getLossElementType(Type inputElementType) {

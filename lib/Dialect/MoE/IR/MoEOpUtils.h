@@ -27,8 +27,7 @@ public:
       : loc(op->getLoc()), opName(op->getName().getStringRef()) {}
 
   /// Emits "'<op>' op <args...>" (when a location is known); returns failure.
-  template <typename... Args>
-  mlir::LogicalResult error(Args &&...args) const {
+  template <typename... Args> mlir::LogicalResult error(Args &&...args) const {
     return mlir::emitOptionalError(loc, "'", opName, "' op ",
                                    std::forward<Args>(args)...);
   }
@@ -48,9 +47,8 @@ getStaticTensor(const OpDiag &diag, mlir::Type type, llvm::StringRef name);
 /// Like getStaticTensor, and the rank must be `rank`; `layout` (e.g.
 /// "[B, S, H]") is quoted in the diagnostic.
 mlir::FailureOr<mlir::RankedTensorType>
-getStaticTensorOfRank(const OpDiag &diag, mlir::Type type,
-                      llvm::StringRef name, int64_t rank,
-                      llvm::StringRef layout);
+getStaticTensorOfRank(const OpDiag &diag, mlir::Type type, llvm::StringRef name,
+                      int64_t rank, llvm::StringRef layout);
 
 /// Like getStaticTensor, and the rank must be at least `minRank`.
 mlir::FailureOr<mlir::RankedTensorType>

@@ -45,8 +45,7 @@ static void printFamily(OpAsmPrinter &printer, Operation *, FamilyAttr attr) {
 static ParseResult parseScoring(OpAsmParser &parser, ScoringAttr &attr) {
   return parseBareEnum(parser, attr);
 }
-static void printScoring(OpAsmPrinter &printer, Operation *,
-                         ScoringAttr attr) {
+static void printScoring(OpAsmPrinter &printer, Operation *, ScoringAttr attr) {
   printer << stringifyScoring(attr.getValue());
 }
 
@@ -154,8 +153,7 @@ LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 // GetParamOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   Operation *symbol = symbolTable.lookupNearestSymbolFrom(*this, getNameAttr());
   if (!symbol)
     return emitOpError("unknown parameter ") << getNameAttr();

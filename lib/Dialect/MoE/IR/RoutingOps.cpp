@@ -23,19 +23,20 @@ static LogicalResult verifyTokenDims(const OpDiag &diag, ShapedType type,
   if (type.getDimSize(0) == ref.getDimSize(0) &&
       type.getDimSize(1) == ref.getDimSize(1))
     return success();
-  return diag.error("expected ", name, " [B, S] = ",
-                    formatShape(type.getShape().take_front(2)),
-                    " to match ", refName, " [B, S] = ",
-                    formatShape(ref.getShape().take_front(2)));
+  return diag.error("expected ", name,
+                    " [B, S] = ", formatShape(type.getShape().take_front(2)),
+                    " to match ", refName,
+                    " [B, S] = ", formatShape(ref.getShape().take_front(2)));
 }
 
 //===----------------------------------------------------------------------===//
 // RouterOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult RouterOp::inferReturnTypes(
-    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+RouterOp::inferReturnTypes(MLIRContext *context,
+                           std::optional<Location> location, Adaptor adaptor,
+                           SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> x = getStaticTensorOfRank(
       diag, adaptor.getX().getType(), "x", 3, "[B, S, H]");
@@ -53,7 +54,8 @@ LogicalResult RouterOp::inferReturnTypes(
     return diag.error("top_k must be at least 1, got ", topK);
   int64_t b = x->getDimSize(0), s = x->getDimSize(1);
   Type elementType = x->getElementType();
-  inferredReturnTypes.push_back(RankedTensorType::get({b, s, topK}, elementType));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({b, s, topK}, elementType));
   inferredReturnTypes.push_back(
       RankedTensorType::get({b, s, topK}, IntegerType::get(context, 32)));
   inferredReturnTypes.push_back(
@@ -88,9 +90,10 @@ LogicalResult RouterOp::verify() {
 // DispatchOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult DispatchOp::inferReturnTypes(
-    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+DispatchOp::inferReturnTypes(MLIRContext *context,
+                             std::optional<Location> location, Adaptor adaptor,
+                             SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> x = getStaticTensorOfRank(
       diag, adaptor.getX().getType(), "x", 3, "[B, S, H]");
@@ -106,8 +109,8 @@ LogicalResult DispatchOp::inferReturnTypes(
   int64_t numExperts = numExpertsAttr.getInt();
   if (failed(verifyPositive(diag, numExperts, "num_experts")))
     return failure();
-  int64_t rows = indices->getDimSize(0) * indices->getDimSize(1) *
-                 indices->getDimSize(2);
+  int64_t rows =
+      indices->getDimSize(0) * indices->getDimSize(1) * indices->getDimSize(2);
   inferredReturnTypes.push_back(
       RankedTensorType::get({rows, x->getDimSize(2)}, x->getElementType()));
   inferredReturnTypes.push_back(
@@ -132,9 +135,10 @@ LogicalResult DispatchOp::verify() {
 // ExpertsOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ExpertsOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+ExpertsOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> sorted = getStaticTensorOfRank(
       diag, adaptor.getSorted().getType(), "sorted", 2, "[N, H]");
@@ -168,8 +172,8 @@ LogicalResult ExpertsOp::verify() {
   SmallVector<int64_t> downShape = {numExperts, ffn, hidden};
   auto wUp = cast<ShapedType>(getWUp().getType());
   auto wDown = cast<ShapedType>(getWDown().getType());
-  if (failed(verifyShape(diag, wUp, "expert weight w_up", "[E, H, F]",
-                         upShape)) ||
+  if (failed(
+          verifyShape(diag, wUp, "expert weight w_up", "[E, H, F]", upShape)) ||
       failed(verifyShape(diag, wDown, "expert weight w_down", "[E, F, H]",
                          downShape)) ||
       failed(verifySameElementType(diag, *wGate, "w_gate", sorted, "sorted")) ||
@@ -183,9 +187,10 @@ LogicalResult ExpertsOp::verify() {
 // CombineOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult CombineOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferredReturnTypes) {
+LogicalResult
+CombineOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
   OpDiag diag(location, getOperationName());
   FailureOr<RankedTensorType> expertOut = getStaticTensorOfRank(
       diag, adaptor.getExpertOut().getType(), "expert_out", 2, "[T*K, H]");
@@ -195,10 +200,10 @@ LogicalResult CombineOp::inferReturnTypes(
       diag, adaptor.getIndices().getType(), "indices", 3, "[B, S, K]");
   if (failed(indices))
     return failure();
-  inferredReturnTypes.push_back(RankedTensorType::get(
-      {indices->getDimSize(0), indices->getDimSize(1),
-       expertOut->getDimSize(1)},
-      expertOut->getElementType()));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({indices->getDimSize(0), indices->getDimSize(1),
+                             expertOut->getDimSize(1)},
+                            expertOut->getElementType()));
   return success();
 }
 
@@ -210,8 +215,8 @@ LogicalResult CombineOp::verify() {
   int64_t tokens = indices.getDimSize(0) * indices.getDimSize(1);
   int64_t topK = indices.getDimSize(2);
   if (expertOut.getDimSize(0) != tokens * topK)
-    return diag.error("expected expert_out to have T*K = ", tokens, " * ",
-                      topK, " = ", tokens * topK, " rows, got ",
+    return diag.error("expected expert_out to have T*K = ", tokens, " * ", topK,
+                      " = ", tokens * topK, " rows, got ",
                       expertOut.getDimSize(0));
   if (failed(verifyShape(diag, scores, "scores", "[B, S, K]",
                          indices.getShape())) ||

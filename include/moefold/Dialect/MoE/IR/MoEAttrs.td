@@ -22,7 +22,7 @@ class MoE_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 //===----------------------------------------------------------------------===//
 
 def MoE_Family : I32EnumAttr<"Family",
-    "what a parameter is for; decides its mesh view and gradient grouping", [
+    "parameter family", [
       I32EnumAttrCase<"Embedding", 0, "embedding">,
       I32EnumAttrCase<"Dense", 1, "dense">,
       I32EnumAttrCase<"Norm", 2, "norm">,
@@ -54,7 +54,7 @@ def MoE_FamilyAttr : EnumAttr<MoE_Dialect, MoE_Family, "family"> {
 //===----------------------------------------------------------------------===//
 
 def MoE_Scoring : I32EnumAttr<"Scoring",
-    "how a router turns expert logits into probabilities", [
+    "router scoring function", [
       I32EnumAttrCase<"Softmax", 0, "softmax">,
       I32EnumAttrCase<"Sigmoid", 1, "sigmoid">]> {
   let cppNamespace = "::moefold::moe";
@@ -81,7 +81,7 @@ def MoE_ScoringAttr : EnumAttr<MoE_Dialect, MoE_Scoring, "scoring"> {
 //===----------------------------------------------------------------------===//
 
 def MoE_InitKind : I32EnumAttr<"InitKind",
-    "distribution a parameter is initialised from", [
+    "init distribution", [
       I32EnumAttrCase<"Zeros", 0, "zeros">,
       I32EnumAttrCase<"Ones", 1, "ones">,
       I32EnumAttrCase<"Constant", 2, "constant">,
