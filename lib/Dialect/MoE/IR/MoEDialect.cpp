@@ -1,4 +1,4 @@
-//===- MoEDialect.cpp - moe dialect registration ------------------------===//
+//===- MoEDialect.cpp - moe dialect registration and loss marking ---------===//
 
 #include "moefold/Dialect/MoE/IR/MoEDialect.h"
 
@@ -7,6 +7,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -20,4 +21,34 @@ void MoEDialect::initialize() {
 #define GET_OP_LIST
 #include "moefold/Dialect/MoE/IR/MoEOps.cpp.inc"
       >();
+}
+
+/// `moe.loss` marks the one result of a function that is the training loss:
+/// a unit attribute on a 0-d float tensor result, at most once per function.
+LogicalResult MoEDialect::verifyRegionResultAttribute(Operation *op,
+                                                      unsigned regionIndex,
+                                                      unsigned resultIndex,
+                                                      NamedAttribute attr) {
+  if (attr.getName() != kLossAttrName)
+    return op->emitError() << "unknown moe result attribute '"
+                           << attr.getName().getValue() << "'";
+  if (!isa<UnitAttr>(attr.getValue()))
+    return op->emitError() << "'" << kLossAttrName
+                           << "' must be a unit attribute, got "
+                           << attr.getValue();
+  // Only function-like ops verify region result attributes.
+  auto function = cast<FunctionOpInterface>(op);
+  Type type = function.getResultTypes()[resultIndex];
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || tensor.getRank() != 0 ||
+      !isa<FloatType>(tensor.getElementType()))
+    return op->emitError() << "'" << kLossAttrName << "' result #"
+                           << resultIndex << " must be a 0-d float tensor, got "
+                           << type;
+  for (unsigned i = 0; i < resultIndex; ++i)
+    if (function.getResultAttr(i, kLossAttrName))
+      return op->emitError()
+             << "'" << kLossAttrName << "' marks results #" << i << " and #"
+             << resultIndex << "; a function has at most one loss";
+  return success();
 }

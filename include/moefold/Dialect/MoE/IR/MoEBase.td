@@ -21,13 +21,30 @@ def MoE_Dialect : Dialect {
     aux loss, cross-entropy, add). Later passes differentiate and partition it.
 
     ```mlir
-    %h = moe.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : tensor<2x16x64xf32>, tensor<64xf32> -> tensor<2x16x64xf32>
+    moe.param @final_norm : tensor<64xf32> family = norm
+    func.func @f(%x: tensor<2x16x64xf32>) -> tensor<2x16x64xf32> {
+      %w = moe.get_param @final_norm : tensor<64xf32>
+      %h = moe.rms_norm %x, %w epsilon = 1.0e-06 : tensor<2x16x64xf32>, tensor<64xf32>
+      return %h : tensor<2x16x64xf32>
+    }
+    ```
+
+    The loss of a training step is the function result marked `moe.loss`
+    (a unit attribute on a 0-d float tensor result, at most one per
+    function):
+
+    ```mlir
+    func.func @step(...) -> (tensor<f32> {moe.loss})
     ```
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Defined next to the attribute storage classes (MoEAttrs.cpp).
     void registerAttributes();
+
+    /// The function result attribute that marks the training loss.
+    static constexpr ::llvm::StringLiteral kLossAttrName = "moe.loss";
   }];
   let dependentDialects = ["::moefold::spmd::SPMDDialect"];
 }

@@ -4,6 +4,7 @@
 #define MOEFOLD_DIALECT_MOE_IR_MOEOPS_H
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
@@ -12,6 +13,7 @@
 
 #include "moefold/Dialect/MoE/IR/MoEAttrs.h"
 #include "moefold/Dialect/MoE/IR/MoEDialect.h"
+#include "moefold/Dialect/SPMD/IR/SPMDAttrs.h"
 
 #define GET_OP_CLASSES
 #include "moefold/Dialect/MoE/IR/MoEOps.h.inc"

@@ -1,19 +1,401 @@
 //===- MoEOps.td - moe operations ------------------------*- tablegen -*-===//
+//
+// Parameters and the global (single-device) forward ops of an MoE
+// transformer. Shapes: B batch, S sequence, H hidden, V vocab, E experts,
+// K top-k, F FFN width, T = B*S tokens.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef MOEFOLD_DIALECT_MOE_IR_MOEOPS_TD
 #define MOEFOLD_DIALECT_MOE_IR_MOEOPS_TD
 
 include "moefold/Dialect/MoE/IR/MoEBase.td"
 include "moefold/Dialect/MoE/IR/MoEAttrs.td"
+include "moefold/Dialect/SPMD/IR/SPMDAttrs.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 
-// PLACEHOLDER (skeleton only; replace with the real operations).
-def MoE_PlaceholderOp : MoE_Op<"placeholder", [Pure]> {
-  let summary = "Skeleton placeholder.";
-  let arguments = (ins MoE_PlaceholderKindAttr:$kind);
-  let assemblyFormat = "$kind attr-dict";
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+defvar MoE_FloatElementTypes = [F16, BF16, F32, F64];
+
+def MoE_FloatTensor : StaticShapeTensorOf<MoE_FloatElementTypes>;
+def MoE_TokenTensor : StaticShapeTensorOf<[I32, I64]>;
+def MoE_GroupSizesTensor : StaticShapeTensorOf<[I32]>;
+def MoE_ScalarTensor : 0DTensorOf<MoE_FloatElementTypes>;
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def MoE_ParamOp : MoE_Op<"param", [
+    Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Declares a trainable parameter with its family, placement and initialisation.";
+  let description = [{
+    A module-level symbol for one trainable global tensor. `type` must be a
+    statically shaped float tensor. `family` says what the parameter is for
+    and decides its mesh view: `routed_expert` parameters are placed on the
+    mesh's `expert` view, every other family on the `dense` view. Cheap
+    family shape checks: `norm` weights have rank 1, `router` and
+    `embedding` weights rank 2, `routed_expert` weights rank 3 (`[E, H, F]`
+    or `[E, F, H]`).
+
+    `placement` is optional; without one the parameter is replicated on
+    every rank. `init` is optional; without one the family default applies
+    (`ones` for `norm`, `normal(0.02)` otherwise, see `getEffectiveInit`).
+
+    ```mlir
+    moe.param @layers.0.attn.wq : tensor<64x64xf32> family = dense placement = #spmd.placement<@mesh[dense] {tp = S(1)}> init = normal(0.02)
+    moe.param @layers.0.moe.w_gate : tensor<8x64x128xf32> family = routed_expert placement = #spmd.placement<@mesh[expert] {ep = S(0)}>
+    moe.param @final_norm : tensor<64xf32> family = norm
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name,
+    TypeAttr:$type,
+    MoE_FamilyAttr:$family,
+    OptionalAttr<SPMD_PlacementAttr>:$placement,
+    OptionalAttr<MoE_InitAttr>:$init);
+  let assemblyFormat = [{
+    $sym_name `:` $type `family` `=` custom<Family>($family)
+    (`placement` `=` custom<Placement>($placement)^)?
+    (`init` `=` custom<InitSpec>($init)^)? attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The declared type as a ranked tensor (checked by the verifier).
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+    /// `init` if given, else the default of the family.
+    InitAttr getEffectiveInit();
+    /// The default initialisation of a family.
+    static InitAttr getDefaultInit(::mlir::MLIRContext *ctx, Family family);
+    /// The mesh view a family's placement must use (`dense` or `expert`).
+    static ::llvm::StringRef getViewForFamily(Family family);
+  }];
+}
+
+def MoE_GetParamOp : MoE_Op<"get_param", [
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Reads a parameter.";
+  let description = [{
+    Yields the value of the `moe.param` named `name`. The result type must
+    equal the parameter's type exactly.
+
+    ```mlir
+    %wq = moe.get_param @layers.0.attn.wq : tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Dense layers
+//===----------------------------------------------------------------------===//
+
+def MoE_EmbeddingOp : MoE_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Looks up token embeddings.";
+  let description = [{
+    `table` is `[V, H]`, `tokens` is `[B, S]` (i32 or i64); the result is
+    `[B, S, H]` with `result[b, s] = table[tokens[b, s]]`.
+
+    ```mlir
+    %h = moe.embedding %table, %tokens : tensor<256x64xf32>, tensor<2x16xi32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$table, MoE_TokenTensor:$tokens);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `,` $tokens attr-dict `:` type($table) `,` type($tokens)
+  }];
+}
+
+def MoE_RMSNormOp : MoE_Op<"rms_norm", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Root-mean-square normalisation over the last dimension.";
+  let description = [{
+    `x` is `[..., H]`, `weight` is `[H]`; the result has the type of `x`:
+    `x * rsqrt(mean(x^2, -1) + epsilon) * weight`. `epsilon` defaults to
+    1e-6 and must be positive.
+
+    ```mlir
+    %n = moe.rms_norm %x, %w epsilon = 1.0e-05 : tensor<2x16x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$x, MoE_FloatTensor:$weight,
+                   DefaultValuedAttr<F64Attr, "1.0e-6">:$epsilon);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `,` $weight (`epsilon` `=` $epsilon^)? attr-dict `:` type($x) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def MoE_LinearOp : MoE_Op<"linear", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Matrix product with a weight stored [in, out].";
+  let description = [{
+    `x` is `[..., K]`, `weight` is `[K, N]`; the result is `[..., N]`,
+    `x @ weight`. No bias.
+
+    ```mlir
+    %q = moe.linear %x, %wq : tensor<2x16x64xf32>, tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$x, MoE_FloatTensor:$weight);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `,` $weight attr-dict `:` type($x) `,` type($weight)
+  }];  let hasVerifier = 1;
+}
+
+def MoE_AttentionOp : MoE_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Multi-head scaled dot-product attention with grouped KV heads.";
+  let description = [{
+    `q` is `[B, S, Nq*D]`, `k` and `v` are `[B, S, Nkv*D]` with
+    `Nq = num_heads`, `Nkv = num_kv_heads`; the head dimension `D` is
+    derived from `q`. Grouped-query attention: `Nq % Nkv == 0` and query
+    head `h` reads kv head `h / (Nq / Nkv)`. Scores are scaled by
+    `1/sqrt(D)`; `causal` masks keys after the query position. The result
+    has the type of `q` (heads concatenated, before the output projection).
+    Rotary embeddings are not applied.
+
+    ```mlir
+    %a = moe.attention %q, %k, %v num_heads = 4 num_kv_heads = 2 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$q, MoE_FloatTensor:$k,
+                   MoE_FloatTensor:$v, I64Attr:$num_heads,
+                   I64Attr:$num_kv_heads, UnitAttr:$causal);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `num_heads` `=` $num_heads `num_kv_heads` `=` $num_kv_heads
+    (`causal` $causal^)? attr-dict `:` type($q) `,` type($k) `,` type($v)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The per-head dimension D (valid once verified).
+    int64_t getHeadDim();
+  }];
+}
+
+def MoE_SwiGLUOp : MoE_Op<"swiglu", [Pure, AllTypesMatch<["gate", "up", "result"]>]> {
+  let summary = "Elementwise silu(gate) * up.";
+  let description = [{
+    `gate` and `up` have the same type, which is the result type.
+
+    ```mlir
+    %h = moe.swiglu %g, %u : tensor<2x16x128xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$gate, MoE_FloatTensor:$up);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
+}
+
+def MoE_AddOp : MoE_Op<"add", [Pure, Commutative,
+                               AllTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Elementwise sum of two tensors of the same type.";
+  let description = [{
+    Residual connections and the sum of losses.
+
+    ```mlir
+    %h = moe.add %x, %attn : tensor<2x16x64xf32>
+    %loss = moe.add %ce, %aux : tensor<f32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$lhs, MoE_FloatTensor:$rhs);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//===----------------------------------------------------------------------===//
+
+def MoE_RouterOp : MoE_Op<"router", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Scores experts per token and selects the top-k.";
+  let description = [{
+    `x` is `[B, S, H]`, `weight` is `[H, E]`, the optional `bias` is `[E]`.
+    Expert logits `x @ weight` are scored with `scoring` (softmax over the
+    experts, or an independent sigmoid) into `probs` `[B, S, E]`. The
+    `top_k` experts per token (`1 <= top_k <= E`) are selected by
+    `probs + bias`: the bias (aux-loss-free load balancing, DeepSeek-V3)
+    changes only *which* experts are selected, never their weights.
+    `scores` `[B, S, K]` are the selected experts' probabilities,
+    divided by their sum per token when `renormalize` is set; `indices`
+    `[B, S, K]` (i32) are the selected experts in descending score order.
+
+    ```mlir
+    %scores, %indices, %probs = moe.router %x, %w scoring = softmax top_k = 2 renormalize : tensor<2x16x64xf32>, tensor<64x8xf32>
+    %s2, %i2, %p2 = moe.router %x, %w bias %b scoring = sigmoid top_k = 2 : tensor<2x16x64xf32>, tensor<64x8xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$x, MoE_FloatTensor:$weight,
+                   Optional<MoE_FloatTensor>:$bias, MoE_ScoringAttr:$scoring,
+                   I64Attr:$top_k, UnitAttr:$renormalize);
+  let results = (outs MoE_FloatTensor:$scores,
+                      StaticShapeTensorOf<[I32]>:$indices,
+                      MoE_FloatTensor:$probs);
+  let assemblyFormat = [{
+    $x `,` $weight (`bias` $bias^)? `scoring` `=` custom<Scoring>($scoring)
+    `top_k` `=` $top_k (`renormalize` $renormalize^)? attr-dict
+    `:` type($x) `,` type($weight) (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def MoE_DispatchOp : MoE_Op<"dispatch", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Permutes token copies into contiguous per-expert groups (dropless).";
+  let description = [{
+    `x` is `[B, S, H]`, `indices` is `[B, S, K]` with values in
+    `[0, num_experts)`. Every token is copied once per selected expert; the
+    `T*K` copies are sorted by expert, stable (row-major order of
+    `(token, k)` within an expert). `sorted` is `[T*K, H]`; `group_sizes`
+    `[num_experts]` (i32) counts the copies per expert. No token is ever
+    dropped, so the shapes are static.
+
+    ```mlir
+    %sorted, %sizes = moe.dispatch %x, %indices num_experts = 8 : tensor<2x16x64xf32>, tensor<2x16x2xi32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$x, MoE_TokenTensor:$indices,
+                   I64Attr:$num_experts);
+  let results = (outs MoE_FloatTensor:$sorted,
+                      MoE_GroupSizesTensor:$group_sizes);
+  let assemblyFormat = [{
+    $x `,` $indices `num_experts` `=` $num_experts attr-dict
+    `:` type($x) `,` type($indices)
+  }];  let hasVerifier = 1;
+}
+
+def MoE_ExpertsOp : MoE_Op<"experts", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Grouped SwiGLU MLP: each row group through its own expert.";
+  let description = [{
+    `sorted` is `[N, H]` (rows grouped by expert, as produced by
+    `moe.dispatch`), `group_sizes` is `[E]` (i32, summing to `N`), `w_gate`
+    and `w_up` are `[E, H, F]`, `w_down` is `[E, F, H]`. Rows of group `e`
+    compute `(silu(x @ w_gate[e]) * (x @ w_up[e])) @ w_down[e]`. The result
+    is `[N, H]`.
+
+    ```mlir
+    %y = moe.experts %sorted, %sizes, %wg, %wu, %wd : tensor<64x64xf32>, tensor<8xi32>, tensor<8x64x128xf32>, tensor<8x64x128xf32>, tensor<8x128x64xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$sorted,
+                   MoE_GroupSizesTensor:$group_sizes,
+                   MoE_FloatTensor:$w_gate, MoE_FloatTensor:$w_up,
+                   MoE_FloatTensor:$w_down);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $sorted `,` $group_sizes `,` $w_gate `,` $w_up `,` $w_down attr-dict
+    `:` type($sorted) `,` type($group_sizes) `,` type($w_gate) `,`
+        type($w_up) `,` type($w_down)
+  }];
+  let hasVerifier = 1;
+}
+
+def MoE_CombineOp : MoE_Op<"combine", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Un-permutes expert outputs and sums them weighted by the router scores.";
+  let description = [{
+    The inverse of `moe.dispatch`: `expert_out` is `[T*K, H]` in the
+    dispatch order given by `indices` `[B, S, K]`; `scores` is `[B, S, K]`.
+    The result is `[B, S, H]`,
+    `result[b, s] = sum_k scores[b, s, k] * expert_out[row(b, s, k)]`.
+
+    ```mlir
+    %y = moe.combine %out, %indices, %scores : tensor<64x64xf32>, tensor<2x16x2xi32>, tensor<2x16x2xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$expert_out, MoE_TokenTensor:$indices,
+                   MoE_FloatTensor:$scores);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $expert_out `,` $indices `,` $scores attr-dict
+    `:` type($expert_out) `,` type($indices) `,` type($scores)
+  }];
+  let hasVerifier = 1;
+}
+
+def MoE_SharedExpertOp : MoE_Op<"shared_expert", [Pure, InferTypeOpAdaptor]> {
+  let summary = "SwiGLU MLP every token goes through, optionally sigmoid-gated.";
+  let description = [{
+    `x` is `[..., H]`, `w_gate` and `w_up` are `[H, F]`, `w_down` is
+    `[F, H]`; the result has the type of `x`:
+    `(silu(x @ w_gate) * (x @ w_up)) @ w_down`. With `gate` `[H, 1]`
+    (Qwen-MoE), the output is multiplied by `sigmoid(x @ gate)`.
+
+    ```mlir
+    %y = moe.shared_expert %x, %wg, %wu, %wd : tensor<2x16x64xf32>, tensor<64x128xf32>, tensor<64x128xf32>, tensor<128x64xf32>
+    %z = moe.shared_expert %x, %wg, %wu, %wd gate %g : tensor<2x16x64xf32>, tensor<64x128xf32>, tensor<64x128xf32>, tensor<128x64xf32>, tensor<64x1xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$x, MoE_FloatTensor:$w_gate,
+                   MoE_FloatTensor:$w_up, MoE_FloatTensor:$w_down,
+                   Optional<MoE_FloatTensor>:$gate);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `,` $w_gate `,` $w_up `,` $w_down (`gate` $gate^)? attr-dict
+    `:` type($x) `,` type($w_gate) `,` type($w_up) `,` type($w_down)
+        (`,` type($gate)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+def MoE_AuxLossOp : MoE_Op<"aux_loss", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Switch/Mixtral load-balancing loss.";
+  let description = [{
+    `probs` is the router's `[B, S, E]`, `indices` its `[B, S, K]`
+    selection, `E = num_experts`. With `f_e` the fraction of the `T*K`
+    selections that picked expert `e` and `P_e` the mean router
+    probability of `e` over the `T` tokens (both over the *global* batch),
+    the result is `coefficient * E * sum_e f_e * P_e` (1.0 times the
+    coefficient when perfectly balanced). The result is a 0-d tensor of f64
+    for f64 probabilities and of f32 otherwise.
+
+    ```mlir
+    %aux = moe.aux_loss %probs, %indices num_experts = 8 coefficient = 1.0e-02 : tensor<2x16x8xf32>, tensor<2x16x2xi32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$probs, MoE_TokenTensor:$indices,
+                   I64Attr:$num_experts, F64Attr:$coefficient);
+  let results = (outs MoE_ScalarTensor:$result);
+  let assemblyFormat = [{
+    $probs `,` $indices `num_experts` `=` $num_experts
+    `coefficient` `=` $coefficient attr-dict `:` type($probs) `,` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
+def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Mean token cross-entropy over the global batch.";
+  let description = [{
+    `logits` is `[B, S, V]`, `targets` `[B, S]` (i32 or i64, values in
+    `[0, V)`). The result is the mean over all `B*S` tokens of
+    `logsumexp(logits[b, s]) - logits[b, s, targets[b, s]]`, normalised by
+    the *global* token count (so partitioned programs sum partial losses
+    and never average). A 0-d tensor of f64 for f64 logits and of f32
+    otherwise.
+
+    ```mlir
+    %ce = moe.cross_entropy %logits, %targets : tensor<2x16x256xf32>, tensor<2x16xi32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$logits, MoE_TokenTensor:$targets);
+  let results = (outs MoE_ScalarTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // MOEFOLD_DIALECT_MOE_IR_MOEOPS_TD

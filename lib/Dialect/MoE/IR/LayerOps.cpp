@@ -1,0 +1,209 @@
+//===- LayerOps.cpp - embedding, norm, linear, attention, shared expert ---===//
+//
+// Result type inference does only what it needs to build the result type;
+// every other check lives in the verifier. Both report through OpDiag.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moefold/Dialect/MoE/IR/MoEOps.h"
+
+#include "MoEOpUtils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace moefold::moe;
+using namespace moefold::moe::detail;
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                              Adaptor adaptor,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> table = getStaticTensorOfRank(
+      diag, adaptor.getTable().getType(), "table", 2, "[V, H]");
+  if (failed(table))
+    return failure();
+  FailureOr<RankedTensorType> tokens = getStaticTensorOfRank(
+      diag, adaptor.getTokens().getType(), "tokens", 2, "[B, S]");
+  if (failed(tokens))
+    return failure();
+  inferredReturnTypes.push_back(RankedTensorType::get(
+      {tokens->getDimSize(0), tokens->getDimSize(1), table->getDimSize(1)},
+      table->getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+RMSNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> x = getStaticTensorOfMinRank(
+      diag, adaptor.getX().getType(), "x", 1, "[..., H]");
+  if (failed(x))
+    return failure();
+  inferredReturnTypes.push_back(*x);
+  return success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  OpDiag diag(*this);
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto weight = cast<RankedTensorType>(getWeight().getType());
+  if (failed(
+          verifyShape(diag, weight, "weight", "[H]", {x.getShape().back()})) ||
+      failed(verifySameElementType(diag, weight, "weight", x, "x")))
+    return failure();
+  double epsilon = getEpsilon().convertToDouble();
+  if (!(epsilon > 0.0) || !std::isfinite(epsilon))
+    return diag.error("epsilon must be positive and finite, got ", epsilon);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                           Adaptor adaptor,
+                           SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> x = getStaticTensorOfMinRank(
+      diag, adaptor.getX().getType(), "x", 1, "[..., K]");
+  if (failed(x))
+    return failure();
+  FailureOr<RankedTensorType> weight = getStaticTensorOfRank(
+      diag, adaptor.getWeight().getType(), "weight", 2, "[K, N]");
+  if (failed(weight))
+    return failure();
+  SmallVector<int64_t> shape(x->getShape());
+  shape.back() = weight->getDimSize(1);
+  inferredReturnTypes.push_back(
+      RankedTensorType::get(shape, x->getElementType()));
+  return success();
+}
+
+LogicalResult LinearOp::verify() {
+  OpDiag diag(*this);
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto weight = cast<RankedTensorType>(getWeight().getType());
+  int64_t in = x.getShape().back();
+  if (weight.getDimSize(0) != in)
+    return diag.error("expected weight dim 0 to equal input size ", in,
+                      ", got ", weight.getDimSize(0));
+  return verifySameElementType(diag, weight, "weight", x, "x");
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+AttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                              Adaptor adaptor,
+                              SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> q = getStaticTensorOfRank(
+      diag, adaptor.getQ().getType(), "q", 3, "[B, S, Nq*D]");
+  if (failed(q))
+    return failure();
+  inferredReturnTypes.push_back(*q);
+  return success();
+}
+
+int64_t AttentionOp::getHeadDim() {
+  return cast<RankedTensorType>(getQ().getType()).getDimSize(2) /
+         static_cast<int64_t>(getNumHeads());
+}
+
+LogicalResult AttentionOp::verify() {
+  OpDiag diag(*this);
+  int64_t numHeads = getNumHeadsAttr().getInt();
+  int64_t numKVHeads = getNumKvHeadsAttr().getInt();
+  if (failed(verifyPositive(diag, numHeads, "num_heads")) ||
+      failed(verifyPositive(diag, numKVHeads, "num_kv_heads")))
+    return failure();
+  if (numHeads % numKVHeads != 0)
+    return diag.error("num_heads = ", numHeads,
+                      " is not a multiple of num_kv_heads = ", numKVHeads);
+
+  auto q = cast<RankedTensorType>(getQ().getType());
+  int64_t qWidth = q.getDimSize(2);
+  if (qWidth % numHeads != 0)
+    return diag.error("q width ", qWidth,
+                      " is not divisible by num_heads = ", numHeads);
+  int64_t headDim = qWidth / numHeads;
+
+  FailureOr<RankedTensorType> k =
+      getStaticTensorOfRank(diag, getK().getType(), "k", 3, "[B, S, Nkv*D]");
+  if (failed(k))
+    return failure();
+  SmallVector<int64_t> kvShape = {q.getDimSize(0), q.getDimSize(1),
+                                  numKVHeads * headDim};
+  std::string layout =
+      "[B, S, Nkv*D] with Nkv = " + std::to_string(numKVHeads) +
+      ", D = " + std::to_string(headDim);
+  if (failed(verifyShape(diag, *k, "k", layout, kvShape)) ||
+      failed(verifyShape(diag, cast<ShapedType>(getV().getType()), "v", layout,
+                         kvShape)) ||
+      failed(verifySameElementType(diag, *k, "k", q, "q")) ||
+      failed(verifySameElementType(diag, cast<ShapedType>(getV().getType()),
+                                   "v", q, "q")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SharedExpertOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SharedExpertOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> x = getStaticTensorOfMinRank(
+      diag, adaptor.getX().getType(), "x", 1, "[..., H]");
+  if (failed(x))
+    return failure();
+  inferredReturnTypes.push_back(*x);
+  return success();
+}
+
+LogicalResult SharedExpertOp::verify() {
+  OpDiag diag(*this);
+  auto x = cast<RankedTensorType>(getX().getType());
+  int64_t hidden = x.getShape().back();
+  FailureOr<RankedTensorType> wGate =
+      getStaticTensorOfRank(diag, getWGate().getType(), "w_gate", 2, "[H, F]");
+  if (failed(wGate))
+    return failure();
+  if (wGate->getDimSize(0) != hidden)
+    return diag.error("expected w_gate dim 0 to equal hidden size ", hidden,
+                      ", got ", wGate->getDimSize(0));
+  int64_t ffn = wGate->getDimSize(1);
+  auto wUp = cast<ShapedType>(getWUp().getType());
+  auto wDown = cast<ShapedType>(getWDown().getType());
+  if (failed(verifyShape(diag, wUp, "w_up", "[H, F]", {hidden, ffn})) ||
+      failed(verifyShape(diag, wDown, "w_down", "[F, H]", {ffn, hidden})) ||
+      failed(verifySameElementType(diag, *wGate, "w_gate", x, "x")) ||
+      failed(verifySameElementType(diag, wUp, "w_up", x, "x")) ||
+      failed(verifySameElementType(diag, wDown, "w_down", x, "x")))
+    return failure();
+  if (Value gate = getGate()) {
+    auto gateType = cast<ShapedType>(gate.getType());
+    if (failed(verifyShape(diag, gateType, "gate", "[H, 1]", {hidden, 1})) ||
+        failed(verifySameElementType(diag, gateType, "gate", x, "x")))
+      return failure();
+  }
+  return success();
+}

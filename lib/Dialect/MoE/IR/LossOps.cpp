@@ -1,0 +1,96 @@
+//===- LossOps.cpp - load-balancing and cross-entropy losses --------------===//
+
+#include "moefold/Dialect/MoE/IR/MoEOps.h"
+
+#include "MoEOpUtils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace moefold::moe;
+using namespace moefold::moe::detail;
+
+//===----------------------------------------------------------------------===//
+// AuxLossOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+AuxLossOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> probs =
+      getStaticTensor(diag, adaptor.getProbs().getType(), "probs");
+  if (failed(probs))
+    return failure();
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({}, getLossElementType(probs->getElementType())));
+  return success();
+}
+
+LogicalResult AuxLossOp::verify() {
+  OpDiag diag(*this);
+  FailureOr<RankedTensorType> probs = getStaticTensorOfRank(
+      diag, getProbs().getType(), "probs", 3, "[B, S, E]");
+  if (failed(probs))
+    return failure();
+  FailureOr<RankedTensorType> indices = getStaticTensorOfRank(
+      diag, getIndices().getType(), "indices", 3, "[B, S, K]");
+  if (failed(indices))
+    return failure();
+  if (indices->getDimSize(0) != probs->getDimSize(0) ||
+      indices->getDimSize(1) != probs->getDimSize(1))
+    return diag.error("expected indices [B, S] = ",
+                      formatShape(indices->getShape().take_front(2)),
+                      " to match probs [B, S] = ",
+                      formatShape(probs->getShape().take_front(2)));
+  int64_t numExperts = getNumExpertsAttr().getInt();
+  if (failed(verifyPositive(diag, numExperts, "num_experts")))
+    return failure();
+  if (probs->getDimSize(2) != numExperts)
+    return diag.error("expected probs dim 2 to equal num_experts = ",
+                      numExperts, ", got ", probs->getDimSize(2));
+  if (indices->getDimSize(2) > numExperts)
+    return diag.error("top_k = ", indices->getDimSize(2),
+                      " exceeds num_experts = ", numExperts);
+  double coefficient = getCoefficient().convertToDouble();
+  if (!(coefficient >= 0.0) || !std::isfinite(coefficient))
+    return diag.error("coefficient must be non-negative and finite, got ",
+                      coefficient);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CrossEntropyOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CrossEntropyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> logits =
+      getStaticTensor(diag, adaptor.getLogits().getType(), "logits");
+  if (failed(logits))
+    return failure();
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({}, getLossElementType(logits->getElementType())));
+  return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  OpDiag diag(*this);
+  FailureOr<RankedTensorType> logits = getStaticTensorOfRank(
+      diag, getLogits().getType(), "logits", 3, "[B, S, V]");
+  if (failed(logits))
+    return failure();
+  FailureOr<RankedTensorType> targets = getStaticTensorOfRank(
+      diag, getTargets().getType(), "targets", 2, "[B, S]");
+  if (failed(targets))
+    return failure();
+  if (targets->getShape() != logits->getShape().take_front(2))
+    return diag.error(
+        "expected targets [B, S] = ", formatShape(targets->getShape()),
+        " to match logits [B, S] = ",
+        formatShape(logits->getShape().take_front(2)));
+  return success();
+}

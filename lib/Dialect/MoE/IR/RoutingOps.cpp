@@ -1,0 +1,227 @@
+//===- RoutingOps.cpp - router, dispatch, experts, combine ----------------===//
+//
+// Result type inference does only what it needs to build the result types;
+// every other check lives in the verifier. Both report through OpDiag.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moefold/Dialect/MoE/IR/MoEOps.h"
+
+#include "MoEOpUtils.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace moefold::moe;
+using namespace moefold::moe::detail;
+
+/// `indices` must be `[B, S, K]` for the `[B, S, ...]` of `ref` (named
+/// `refName`).
+static LogicalResult verifyTokenDims(const OpDiag &diag, ShapedType type,
+                                     StringRef name, ShapedType ref,
+                                     StringRef refName) {
+  if (type.getDimSize(0) == ref.getDimSize(0) &&
+      type.getDimSize(1) == ref.getDimSize(1))
+    return success();
+  return diag.error("expected ", name,
+                    " [B, S] = ", formatShape(type.getShape().take_front(2)),
+                    " to match ", refName,
+                    " [B, S] = ", formatShape(ref.getShape().take_front(2)));
+}
+
+//===----------------------------------------------------------------------===//
+// RouterOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+RouterOp::inferReturnTypes(MLIRContext *context,
+                           std::optional<Location> location, Adaptor adaptor,
+                           SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> x = getStaticTensorOfRank(
+      diag, adaptor.getX().getType(), "x", 3, "[B, S, H]");
+  if (failed(x))
+    return failure();
+  FailureOr<RankedTensorType> weight = getStaticTensorOfRank(
+      diag, adaptor.getWeight().getType(), "weight", 2, "[H, E]");
+  if (failed(weight))
+    return failure();
+  IntegerAttr topKAttr = adaptor.getTopKAttr();
+  if (!topKAttr)
+    return diag.error("requires attribute 'top_k'");
+  int64_t topK = topKAttr.getInt();
+  if (topK < 1)
+    return diag.error("top_k must be at least 1, got ", topK);
+  int64_t b = x->getDimSize(0), s = x->getDimSize(1);
+  Type elementType = x->getElementType();
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({b, s, topK}, elementType));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({b, s, topK}, IntegerType::get(context, 32)));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({b, s, weight->getDimSize(1)}, elementType));
+  return success();
+}
+
+LogicalResult RouterOp::verify() {
+  OpDiag diag(*this);
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto weight = cast<RankedTensorType>(getWeight().getType());
+  int64_t hidden = x.getDimSize(2);
+  int64_t numExperts = weight.getDimSize(1);
+  if (weight.getDimSize(0) != hidden)
+    return diag.error("expected weight dim 0 to equal hidden size ", hidden,
+                      ", got ", weight.getDimSize(0));
+  if (failed(verifySameElementType(diag, weight, "weight", x, "x")))
+    return failure();
+  int64_t topK = getTopKAttr().getInt();
+  if (topK > numExperts)
+    return diag.error("top_k = ", topK, " exceeds num_experts = ", numExperts);
+  if (Value bias = getBias()) {
+    auto biasType = cast<ShapedType>(bias.getType());
+    if (failed(verifyShape(diag, biasType, "bias", "[E]", {numExperts})) ||
+        failed(verifySameElementType(diag, biasType, "bias", x, "x")))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DispatchOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+DispatchOp::inferReturnTypes(MLIRContext *context,
+                             std::optional<Location> location, Adaptor adaptor,
+                             SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> x = getStaticTensorOfRank(
+      diag, adaptor.getX().getType(), "x", 3, "[B, S, H]");
+  if (failed(x))
+    return failure();
+  FailureOr<RankedTensorType> indices = getStaticTensorOfRank(
+      diag, adaptor.getIndices().getType(), "indices", 3, "[B, S, K]");
+  if (failed(indices))
+    return failure();
+  IntegerAttr numExpertsAttr = adaptor.getNumExpertsAttr();
+  if (!numExpertsAttr)
+    return diag.error("requires attribute 'num_experts'");
+  int64_t numExperts = numExpertsAttr.getInt();
+  if (failed(verifyPositive(diag, numExperts, "num_experts")))
+    return failure();
+  int64_t rows =
+      indices->getDimSize(0) * indices->getDimSize(1) * indices->getDimSize(2);
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({rows, x->getDimSize(2)}, x->getElementType()));
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({numExperts}, IntegerType::get(context, 32)));
+  return success();
+}
+
+LogicalResult DispatchOp::verify() {
+  OpDiag diag(*this);
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  if (failed(verifyTokenDims(diag, indices, "indices", x, "x")))
+    return failure();
+  int64_t numExperts = getNumExpertsAttr().getInt();
+  if (indices.getDimSize(2) > numExperts)
+    return diag.error("top_k = ", indices.getDimSize(2),
+                      " exceeds num_experts = ", numExperts);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ExpertsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+ExpertsOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> sorted = getStaticTensorOfRank(
+      diag, adaptor.getSorted().getType(), "sorted", 2, "[N, H]");
+  if (failed(sorted))
+    return failure();
+  inferredReturnTypes.push_back(*sorted);
+  return success();
+}
+
+LogicalResult ExpertsOp::verify() {
+  OpDiag diag(*this);
+  auto sorted = cast<RankedTensorType>(getSorted().getType());
+  FailureOr<RankedTensorType> groupSizes = getStaticTensorOfRank(
+      diag, getGroupSizes().getType(), "group_sizes", 1, "[E]");
+  if (failed(groupSizes))
+    return failure();
+  int64_t numExperts = groupSizes->getDimSize(0);
+  int64_t hidden = sorted.getDimSize(1);
+
+  FailureOr<RankedTensorType> wGate = getStaticTensorOfRank(
+      diag, getWGate().getType(), "w_gate", 3, "[E, H, F]");
+  if (failed(wGate))
+    return failure();
+  if (wGate->getDimSize(0) != numExperts || wGate->getDimSize(1) != hidden)
+    return diag.error("expected expert weight w_gate to have shape [E, H, F] "
+                      "with E = ",
+                      numExperts, " and H = ", hidden, ", got ",
+                      formatShape(wGate->getShape()));
+  int64_t ffn = wGate->getDimSize(2);
+  SmallVector<int64_t> upShape = {numExperts, hidden, ffn};
+  SmallVector<int64_t> downShape = {numExperts, ffn, hidden};
+  auto wUp = cast<ShapedType>(getWUp().getType());
+  auto wDown = cast<ShapedType>(getWDown().getType());
+  if (failed(
+          verifyShape(diag, wUp, "expert weight w_up", "[E, H, F]", upShape)) ||
+      failed(verifyShape(diag, wDown, "expert weight w_down", "[E, F, H]",
+                         downShape)) ||
+      failed(verifySameElementType(diag, *wGate, "w_gate", sorted, "sorted")) ||
+      failed(verifySameElementType(diag, wUp, "w_up", sorted, "sorted")) ||
+      failed(verifySameElementType(diag, wDown, "w_down", sorted, "sorted")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CombineOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+CombineOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                            Adaptor adaptor,
+                            SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  FailureOr<RankedTensorType> expertOut = getStaticTensorOfRank(
+      diag, adaptor.getExpertOut().getType(), "expert_out", 2, "[T*K, H]");
+  if (failed(expertOut))
+    return failure();
+  FailureOr<RankedTensorType> indices = getStaticTensorOfRank(
+      diag, adaptor.getIndices().getType(), "indices", 3, "[B, S, K]");
+  if (failed(indices))
+    return failure();
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({indices->getDimSize(0), indices->getDimSize(1),
+                             expertOut->getDimSize(1)},
+                            expertOut->getElementType()));
+  return success();
+}
+
+LogicalResult CombineOp::verify() {
+  OpDiag diag(*this);
+  auto expertOut = cast<RankedTensorType>(getExpertOut().getType());
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  auto scores = cast<RankedTensorType>(getScores().getType());
+  int64_t tokens = indices.getDimSize(0) * indices.getDimSize(1);
+  int64_t topK = indices.getDimSize(2);
+  if (expertOut.getDimSize(0) != tokens * topK)
+    return diag.error("expected expert_out to have T*K = ", tokens, " * ", topK,
+                      " = ", tokens * topK, " rows, got ",
+                      expertOut.getDimSize(0));
+  if (failed(verifyShape(diag, scores, "scores", "[B, S, K]",
+                         indices.getShape())) ||
+      failed(verifySameElementType(diag, scores, "scores", expertOut,
+                                   "expert_out")))
+    return failure();
+  return success();
+}
