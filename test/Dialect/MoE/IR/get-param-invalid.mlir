@@ -9,10 +9,10 @@ func.func @negative_get_param_unknown() -> tensor<4xf32> {
 
 // -----
 
-func.func private @mesh()
+spmd.mesh @mesh world = 8 dense = [dp, tp = 2] expert = [edp, ep = 4, etp = 1]
 // The symbol must be a moe.param, not any symbol.
 func.func @negative_get_param_not_param() -> tensor<4xf32> {
-  // expected-error @+1 {{'moe.get_param' op @mesh is a 'func.func', not a 'moe.param'}}
+  // expected-error @+1 {{'moe.get_param' op @mesh is a 'spmd.mesh', not a 'moe.param'}}
   %0 = moe.get_param @mesh : tensor<4xf32>
   return %0 : tensor<4xf32>
 }

@@ -1,6 +1,6 @@
 // RUN: moefold-opt %s | moefold-opt | FileCheck %s
 
-func.func private @mesh()
+spmd.mesh @mesh world = 8 dense = [dp, tp = 2] expert = [edp, ep = 4, etp = 1]
 moe.param @layers.0.attn.wq : tensor<64x64xf32> family = dense placement = #spmd.placement<@mesh[dense] {tp = S(1)}>
 moe.param @final_norm : tensor<64xf32> family = norm
 

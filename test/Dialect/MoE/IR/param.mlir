@@ -3,7 +3,7 @@
 // moe.param declares module-level parameters with a family, an optional
 // placement and an optional init spec.
 
-func.func private @mesh()
+spmd.mesh @mesh world = 8 dense = [dp, tp = 2] expert = [edp, ep = 4, etp = 1]
 
 // CHECK-LABEL: moe.param @layers.0.attn.wq
 // CHECK-SAME: : tensor<64x64xf32> family = dense
