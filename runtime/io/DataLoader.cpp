@@ -88,9 +88,9 @@ extern "C" mfrt_status mfrt_token_data_open(const char *path,
     return setError(MFRT_ERROR_INVALID_ARGUMENT, "%s: NULL %s", fn,
                     path ? "out" : "path");
   *out = nullptr;
-  if (vocab_size <= 0 || vocab_size > (int64_t(1) << 32))
+  if (vocab_size <= 0 || vocab_size > INT32_MAX)
     return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "%s: vocab_size %lld outside [1, 2^32]", fn,
+                    "%s: vocab_size %lld outside [1, 2^31 - 1]", fn,
                     static_cast<long long>(vocab_size));
   std::string p = path;
   int width;
