@@ -354,4 +354,40 @@ TEST(Precision, LossesAgree) {
   EXPECT_NEAR(lossf[0], loss[0], kF32Tol * std::fabs(loss[0]));
 }
 
+// The f32 backward kernels against the f64 ones on the same inputs.
+TEST(Precision, BackwardsAgree) {
+  const int64_t b = 2, s = 5, nq = 4, nkv = 2, d = 3;
+  T q = randn<double>({b, s, nq * d}, 20), k = randn<double>({b, s, nkv * d}, 21),
+    v = randn<double>({b, s, nkv * d}, 22), dout = randn<double>({b, s, nq * d}, 23);
+  T dq({b, s, nq * d}), dk({b, s, nkv * d}), dv({b, s, nkv * d});
+  auto qf = cast<float>(q), kf = cast<float>(k), vf = cast<float>(v),
+       doutf = cast<float>(dout);
+  Tensor<float> dqf({b, s, nq * d}), dkf({b, s, nkv * d}), dvf({b, s, nkv * d});
+  ASSERT_OK(mfrt_attention_bwd(&q.d, &k.d, &v.d, nq, nkv, 1, &dout.d, &dq.d,
+                               &dk.d, &dv.d));
+  ASSERT_OK(mfrt_attention_bwd(&qf.d, &kf.d, &vf.d, nq, nkv, 1, &doutf.d,
+                               &dqf.d, &dkf.d, &dvf.d));
+  EXPECT_LE(maxRelDiff(dqf, dq), kF32Tol);
+  EXPECT_LE(maxRelDiff(dkf, dk), kF32Tol);
+  EXPECT_LE(maxRelDiff(dvf, dv), kF32Tol);
+
+  const int64_t n = 7, e = 3, h = 4, f = 5;
+  I gs({e}, {2, 0, 5});
+  T x = randn<double>({n, h}, 24), wg = randn<double>({e, h, f}, 25),
+    wu = randn<double>({e, h, f}, 26), wd = randn<double>({e, f, h}, 27),
+    g = randn<double>({n, h}, 28);
+  T dx({n, h}), dwg({e, h, f}), dwu({e, h, f}), dwd({e, f, h});
+  auto xf = cast<float>(x), wgf = cast<float>(wg), wuf = cast<float>(wu),
+       wdf = cast<float>(wd), gf = cast<float>(g);
+  Tensor<float> dxf({n, h}), dwgf({e, h, f}), dwuf({e, h, f}), dwdf({e, f, h});
+  ASSERT_OK(mfrt_experts_bwd(&x.d, &gs.d, &wg.d, &wu.d, &wd.d, &g.d, &dx.d,
+                             &dwg.d, &dwu.d, &dwd.d));
+  ASSERT_OK(mfrt_experts_bwd(&xf.d, &gs.d, &wgf.d, &wuf.d, &wdf.d, &gf.d,
+                             &dxf.d, &dwgf.d, &dwuf.d, &dwdf.d));
+  EXPECT_LE(maxRelDiff(dxf, dx), kF32Tol);
+  EXPECT_LE(maxRelDiff(dwgf, dwg), kF32Tol);
+  EXPECT_LE(maxRelDiff(dwuf, dwu), kF32Tol);
+  EXPECT_LE(maxRelDiff(dwdf, dwd), kF32Tol);
+}
+
 } // namespace
