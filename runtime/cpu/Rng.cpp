@@ -77,7 +77,8 @@ mfrt_status initRandom(const char *fn, const mfrt_tensor *out,
   for (int32_t i = 0; i < r; ++i) {
     global[i] = globalShape ? globalShape[i] : out->shape[i];
     off[i] = offsets ? offsets[i] : 0;
-    if (global[i] < 0 || off[i] < 0 || off[i] + out->shape[i] > global[i]) {
+    if (global[i] < 0 || off[i] < 0 || out->shape[i] > global[i] ||
+        off[i] > global[i] - out->shape[i]) {
       a.fail("slice: dimension %d: offset %lld + extent %lld exceeds the "
              "global extent %lld",
              i, static_cast<long long>(off[i]),

@@ -81,23 +81,31 @@ struct Permutation {
 
 //===--- router -----------------------------------------------------------===//
 
+/// The scoring argument as a plain int: C callers may pass any value, and
+/// loading an out-of-range enum value is undefined in C++.
+int rawScoring(const mfrt_router_scoring &scoring) {
+  int raw;
+  static_assert(sizeof(raw) == sizeof(scoring), "enum is int-sized");
+  std::memcpy(&raw, &scoring, sizeof(raw));
+  return raw;
+}
+
 bool checkRouterCommon(ArgChecker &a, const mfrt_tensor *x,
-                       const mfrt_tensor *w, mfrt_router_scoring scoring) {
+                       const mfrt_tensor *w, int scoring) {
   if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
       !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x), -1}))
     return false;
   if (w->shape[1] <= 0)
     return a.fail("w: expected at least one expert column");
   if (scoring != MFRT_SCORING_SOFTMAX && scoring != MFRT_SCORING_SIGMOID)
-    return a.fail("scoring: unknown scoring function %d",
-                  static_cast<int>(scoring));
+    return a.fail("scoring: unknown scoring function %d", scoring);
   return true;
 }
 
 template <typename T>
 void routerFwd(const mfrt_tensor *x, const mfrt_tensor *w,
-               const mfrt_tensor *bias, mfrt_router_scoring scoring,
-               int64_t k, bool renormalize, const mfrt_tensor *scores,
+               const mfrt_tensor *bias, bool softmax, int64_t k,
+               bool renormalize, const mfrt_tensor *scores,
                const mfrt_tensor *indices, const mfrt_tensor *probs,
                bool *taken) {
   int64_t t = rows(x), h = lastDim(x), e = w->shape[1];
@@ -105,7 +113,7 @@ void routerFwd(const mfrt_tensor *x, const mfrt_tensor *w,
   gemm(false, false, t, e, h, T(1), ptr<T>(x), h, ptr<T>(w), e, T(0), p, e);
   for (int64_t i = 0; i < t; ++i) {
     T *row = p + i * e;
-    if (scoring == MFRT_SCORING_SOFTMAX) {
+    if (softmax) {
       T mx = row[0];
       for (int64_t j = 1; j < e; ++j)
         mx = row[j] > mx ? row[j] : mx;
@@ -151,7 +159,7 @@ void routerFwd(const mfrt_tensor *x, const mfrt_tensor *w,
 
 template <typename T>
 mfrt_status routerBwd(const mfrt_tensor *x, const mfrt_tensor *w,
-                      mfrt_router_scoring scoring, bool renormalize,
+                      bool softmax, bool renormalize,
                       const mfrt_tensor *probs, const mfrt_tensor *indices,
                       const mfrt_tensor *dscores, const mfrt_tensor *dprobs,
                       const mfrt_tensor *dx, const mfrt_tensor *dw,
@@ -184,7 +192,7 @@ mfrt_status routerBwd(const mfrt_tensor *x, const mfrt_tensor *w,
         g[idx[s]] += ds[s];
     }
     // Through the scoring function, in place: g becomes dlogits.
-    if (scoring == MFRT_SCORING_SOFTMAX) {
+    if (softmax) {
       double dotp = 0;
       for (int64_t j = 0; j < e; ++j)
         dotp += double(pr[j]) * double(g[j]);
@@ -212,7 +220,8 @@ mfrt_router_fwd(const mfrt_tensor *x, const mfrt_tensor *w,
                 int64_t top_k, int32_t renormalize, const mfrt_tensor *scores,
                 const mfrt_tensor *indices, const mfrt_tensor *probs) {
   ArgChecker a("mfrt_router_fwd");
-  if (!checkRouterCommon(a, x, w, scoring))
+  int score = rawScoring(scoring);
+  if (!checkRouterCommon(a, x, w, score))
     return a.status();
   int64_t e = w->shape[1];
   if (top_k < 1 || top_k > e) {
@@ -233,7 +242,8 @@ mfrt_router_fwd(const mfrt_tensor *x, const mfrt_tensor *w,
   if (!taken.ok())
     return outOfMemory(a.fn());
   return dispatchFloat(a.floatType(), [&](auto tag) {
-    routerFwd<decltype(tag)>(x, w, bias, scoring, top_k, renormalize != 0,
+    routerFwd<decltype(tag)>(x, w, bias, score == MFRT_SCORING_SOFTMAX, top_k,
+                             renormalize != 0,
                              scores, indices, probs, taken.data());
     return MFRT_OK;
   });
@@ -246,7 +256,8 @@ mfrt_router_bwd(const mfrt_tensor *x, const mfrt_tensor *w,
                 const mfrt_tensor *dscores, const mfrt_tensor *dprobs,
                 const mfrt_tensor *dx, const mfrt_tensor *dw) {
   ArgChecker a("mfrt_router_bwd");
-  if (!checkRouterCommon(a, x, w, scoring))
+  int score = rawScoring(scoring);
+  if (!checkRouterCommon(a, x, w, score))
     return a.status();
   int64_t e = w->shape[1];
   if (!a.floatTensor(probs, "probs") ||
@@ -259,7 +270,8 @@ mfrt_router_bwd(const mfrt_tensor *x, const mfrt_tensor *w,
       !a.optFloat(dx, "dx", Dims::of(x)) || !a.optFloat(dw, "dw", Dims::of(w)))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
-    return routerBwd<decltype(tag)>(x, w, scoring, renormalize != 0, probs,
+    return routerBwd<decltype(tag)>(x, w, score == MFRT_SCORING_SOFTMAX,
+                                    renormalize != 0, probs,
                                     indices, dscores, dprobs, dx, dw, a.fn());
   });
 }

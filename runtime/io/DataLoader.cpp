@@ -93,12 +93,16 @@ extern "C" mfrt_status mfrt_token_data_open(const char *path,
                     "%s: vocab_size %lld outside [1, 2^31 - 1]", fn,
                     static_cast<long long>(vocab_size));
   std::string p = path;
+  // Read the format as a plain int: any value may come from C.
+  int fmt;
+  static_assert(sizeof(fmt) == sizeof(format), "enum is int-sized");
+  std::memcpy(&fmt, &format, sizeof(fmt));
   int width;
-  if (format == MFRT_TOKENS_U16 || format == MFRT_TOKENS_U32)
-    width = format;
-  else if (format != MFRT_TOKENS_AUTO)
+  if (fmt == MFRT_TOKENS_U16 || fmt == MFRT_TOKENS_U32)
+    width = fmt;
+  else if (fmt != MFRT_TOKENS_AUTO)
     return setError(MFRT_ERROR_INVALID_ARGUMENT, "%s: unknown format %d", fn,
-                    static_cast<int>(format));
+                    fmt);
   else if (endsWith(p, ".u16") || endsWith(p, ".bin"))
     width = 2;
   else if (endsWith(p, ".u32"))

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_set>
 
 namespace mfrt::json {
 
@@ -113,6 +114,7 @@ private:
       ++p_;
       return true;
     }
+    std::unordered_set<std::string> keys; // duplicate detection, O(1) each
     while (true) {
       skipWs();
       if (p_ == end_ || *p_ != '"')
@@ -120,7 +122,7 @@ private:
       std::string key;
       if (!parseString(key))
         return false;
-      if (out.find(key))
+      if (!keys.insert(key).second)
         return fail(("duplicate key \"" + key + "\"").c_str());
       skipWs();
       if (p_ == end_ || *p_ != ':')

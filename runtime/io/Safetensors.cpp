@@ -393,7 +393,8 @@ extern "C" mfrt_status mfrt_safetensors_read_slice(const mfrt_safetensors *file,
   int64_t off[MFRT_MAX_RANK] = {0};
   for (int32_t i = 0; i < r; ++i) {
     off[i] = offsets ? offsets[i] : 0;
-    if (off[i] < 0 || off[i] + dst->shape[i] > e->shape[i]) {
+    if (off[i] < 0 || dst->shape[i] > e->shape[i] ||
+        off[i] > e->shape[i] - dst->shape[i]) {
       a.fail("tensor '%s': dimension %d: slice [%lld, %lld) outside the "
              "file extent %lld",
              name, i, static_cast<long long>(off[i]),

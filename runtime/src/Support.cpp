@@ -81,8 +81,13 @@ bool ArgChecker::tensor(const mfrt_tensor *t, const char *name) {
   int64_t n = numel(t);
   if (n < 0)
     return fail("%s: element count overflows", name);
-  if (mfrt_dtype_size(t->dtype) == 0)
-    return fail("%s: unknown dtype %d", name, static_cast<int>(t->dtype));
+  // Read the dtype as a plain integer: a C caller may pass any value, and
+  // loading an out-of-range enum value is undefined in C++.
+  int raw;
+  static_assert(sizeof(raw) == sizeof(t->dtype), "mfrt_dtype is int-sized");
+  std::memcpy(&raw, &t->dtype, sizeof(raw));
+  if (raw < MFRT_F32 || raw > MFRT_I64)
+    return fail("%s: unknown dtype %d", name, raw);
   if (n > 0 && !t->data)
     return fail("%s: NULL data pointer", name);
   return true;

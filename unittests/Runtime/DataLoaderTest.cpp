@@ -121,6 +121,9 @@ TEST_F(TokenData, Errors) {
             std::string::npos);
   EXPECT_EQ(mfrt_token_data_open(noExt.c_str(), MFRT_TOKENS_U16, 0, &d),
             MFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(mfrt_token_data_open(noExt.c_str(),
+                                 static_cast<mfrt_token_format>(3), 10, &d),
+            MFRT_ERROR_INVALID_ARGUMENT);
   std::string one = write("one.u16", {1}, 2);
   EXPECT_EQ(mfrt_token_data_open(one.c_str(), MFRT_TOKENS_AUTO, 10, &d),
             MFRT_ERROR_FORMAT);
