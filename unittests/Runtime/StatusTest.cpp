@@ -11,13 +11,13 @@
 // executables rely on it to tell failures apart.
 TEST(RuntimeStatus, EveryStatusHasADistinctName) {
   std::set<std::string> names;
-  for (int s = MFRT_OK; s <= MFRT_ERROR_UNSUPPORTED; ++s) {
+  for (int s = MFRT_OK; s <= MFRT_ERROR_FORMAT; ++s) {
     const char *name = mfrt_status_string(static_cast<mfrt_status>(s));
     ASSERT_NE(name, nullptr);
     EXPECT_FALSE(std::string(name).empty());
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), static_cast<size_t>(MFRT_ERROR_UNSUPPORTED + 1));
+  EXPECT_EQ(names.size(), static_cast<size_t>(MFRT_ERROR_FORMAT + 1));
 }
 
 // A value outside the enum (e.g. from a corrupted return slot) must not read

@@ -1,0 +1,289 @@
+//===- Experts.cpp - grouped SwiGLU experts and the shared expert ---------===//
+//
+// Both ops are the SwiGLU MLP (silu(x Wg) * (x Wu)) Wd; the routed experts
+// apply expert e's weights to its contiguous group of rows. Backward
+// recomputes the hidden activations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moefold_runtime/mfrt_ops.h"
+
+#include "../src/Support.h"
+#include "Blas.h"
+#include "Math.h"
+
+using namespace mfrt;
+using namespace mfrt::cpu;
+
+namespace {
+
+/// Scratch for an MLP over at most `n` rows with hidden size `f`.
+template <typename T> struct MlpScratch {
+  Buffer<T> g, u, act;
+  MlpScratch(int64_t n, int64_t f) : g(n * f), u(n * f), act(n * f) {}
+  bool ok() const { return g.ok() && u.ok() && act.ok(); }
+};
+
+/// out[n,h] = (silu(x Wg) * (x Wu)) Wd; leaves g, u, act in the scratch.
+template <typename T>
+void mlpFwd(const T *x, int64_t n, int64_t h, int64_t f, const T *wg,
+            const T *wu, const T *wd, T *out, MlpScratch<T> &s) {
+  gemm(false, false, n, f, h, T(1), x, h, wg, f, T(0), s.g.data(), f);
+  gemm(false, false, n, f, h, T(1), x, h, wu, f, T(0), s.u.data(), f);
+  for (int64_t i = 0; i < n * f; ++i)
+    s.act[i] = silu(s.g[i]) * s.u[i];
+  if (out)
+    gemm(false, false, n, h, f, T(1), s.act.data(), f, wd, h, T(0), out, h);
+}
+
+/// Gradients of the MLP for output gradient dout[n,h]. Any of dx, dwg, dwu,
+/// dwd may be NULL. `dact` is scratch of n*f.
+template <typename T>
+void mlpBwd(const T *x, int64_t n, int64_t h, int64_t f, const T *wg,
+            const T *wu, const T *wd, const T *dout, T *dx, T *dwg, T *dwu,
+            T *dwd, MlpScratch<T> &s, T *dact) {
+  mlpFwd(x, n, h, f, wg, wu, wd, static_cast<T *>(nullptr), s);
+  if (dwd)
+    gemm(true, false, f, h, n, T(1), s.act.data(), f, dout, h, T(0), dwd, h);
+  gemm(false, true, n, f, h, T(1), dout, h, wd, h, T(0), dact, f);
+  // In place: g <- dG = dact * u * silu'(g), u <- dU = dact * silu(g).
+  for (int64_t i = 0; i < n * f; ++i) {
+    T g = s.g[i], u = s.u[i];
+    s.g[i] = dact[i] * u * siluGrad(g);
+    s.u[i] = dact[i] * silu(g);
+  }
+  if (dx) {
+    gemm(false, true, n, h, f, T(1), s.g.data(), f, wg, f, T(0), dx, h);
+    gemm(false, true, n, h, f, T(1), s.u.data(), f, wu, f, T(1), dx, h);
+  }
+  if (dwg)
+    gemm(true, false, h, f, n, T(1), x, h, s.g.data(), f, T(0), dwg, f);
+  if (dwu)
+    gemm(true, false, h, f, n, T(1), x, h, s.u.data(), f, T(0), dwu, f);
+}
+
+//===--- experts ----------------------------------------------------------===//
+
+bool checkExperts(ArgChecker &a, const mfrt_tensor *sorted,
+                  const mfrt_tensor *groupSizes, const mfrt_tensor *wg,
+                  const mfrt_tensor *wu, const mfrt_tensor *wd,
+                  int64_t &maxGroup) {
+  if (!a.floatTensor(sorted, "sorted") ||
+      !a.shape(sorted, "sorted", {-1, -1}) ||
+      !a.indexTensor(groupSizes, "group_sizes") ||
+      !a.shape(groupSizes, "group_sizes", {-1}) ||
+      !a.floatTensor(wg, "w_gate"))
+    return false;
+  int64_t e = groupSizes->shape[0], h = sorted->shape[1];
+  if (!a.shape(wg, "w_gate", {e, h, -1}))
+    return false;
+  int64_t f = wg->shape[2];
+  if (!a.floatTensor(wu, "w_up") || !a.shape(wu, "w_up", {e, h, f}) ||
+      !a.floatTensor(wd, "w_down") || !a.shape(wd, "w_down", {e, f, h}))
+    return false;
+  int64_t total = 0;
+  maxGroup = 0;
+  for (int64_t i = 0; i < e; ++i) {
+    int32_t c = ptr<int32_t>(groupSizes)[i];
+    if (c < 0)
+      return a.fail("group_sizes: negative size %d for expert %lld", c,
+                    static_cast<long long>(i));
+    total += c;
+    maxGroup = c > maxGroup ? c : maxGroup;
+  }
+  if (total != sorted->shape[0])
+    return a.fail("group_sizes: sizes sum to %lld but sorted has %lld rows",
+                  static_cast<long long>(total),
+                  static_cast<long long>(sorted->shape[0]));
+  return true;
+}
+
+} // namespace
+
+extern "C" mfrt_status mfrt_experts_fwd(const mfrt_tensor *sorted,
+                                        const mfrt_tensor *group_sizes,
+                                        const mfrt_tensor *w_gate,
+                                        const mfrt_tensor *w_up,
+                                        const mfrt_tensor *w_down,
+                                        const mfrt_tensor *out) {
+  ArgChecker a("mfrt_experts_fwd");
+  int64_t maxGroup = 0;
+  if (!checkExperts(a, sorted, group_sizes, w_gate, w_up, w_down, maxGroup) ||
+      !a.floatTensor(out, "out") || !a.shape(out, "out", Dims::of(sorted)))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t e = group_sizes->shape[0], h = sorted->shape[1],
+            f = w_gate->shape[2];
+    MlpScratch<T> s(maxGroup, f);
+    if (!s.ok())
+      return outOfMemory(a.fn());
+    int64_t row = 0;
+    for (int64_t i = 0; i < e; ++i) {
+      int64_t n = ptr<int32_t>(group_sizes)[i];
+      mlpFwd(ptr<T>(sorted) + row * h, n, h, f, ptr<T>(w_gate) + i * h * f,
+             ptr<T>(w_up) + i * h * f, ptr<T>(w_down) + i * f * h,
+             ptr<T>(out) + row * h, s);
+      row += n;
+    }
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status
+mfrt_experts_bwd(const mfrt_tensor *sorted, const mfrt_tensor *group_sizes,
+                 const mfrt_tensor *w_gate, const mfrt_tensor *w_up,
+                 const mfrt_tensor *w_down, const mfrt_tensor *dout,
+                 const mfrt_tensor *dsorted, const mfrt_tensor *dw_gate,
+                 const mfrt_tensor *dw_up, const mfrt_tensor *dw_down) {
+  ArgChecker a("mfrt_experts_bwd");
+  int64_t maxGroup = 0;
+  if (!checkExperts(a, sorted, group_sizes, w_gate, w_up, w_down, maxGroup) ||
+      !a.floatTensor(dout, "dout") ||
+      !a.shape(dout, "dout", Dims::of(sorted)) ||
+      !a.optFloat(dsorted, "dsorted", Dims::of(sorted)) ||
+      !a.optFloat(dw_gate, "dw_gate", Dims::of(w_gate)) ||
+      !a.optFloat(dw_up, "dw_up", Dims::of(w_up)) ||
+      !a.optFloat(dw_down, "dw_down", Dims::of(w_down)))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t e = group_sizes->shape[0], h = sorted->shape[1],
+            f = w_gate->shape[2];
+    MlpScratch<T> s(maxGroup, f);
+    Buffer<T> dact(maxGroup * f);
+    if (!s.ok() || !dact.ok())
+      return outOfMemory(a.fn());
+    auto at = [](const mfrt_tensor *t, int64_t off) {
+      return t ? ptr<T>(t) + off : static_cast<T *>(nullptr);
+    };
+    int64_t row = 0;
+    for (int64_t i = 0; i < e; ++i) {
+      int64_t n = ptr<int32_t>(group_sizes)[i];
+      mlpBwd(ptr<T>(sorted) + row * h, n, h, f, ptr<T>(w_gate) + i * h * f,
+             ptr<T>(w_up) + i * h * f, ptr<T>(w_down) + i * f * h,
+             ptr<T>(dout) + row * h, at(dsorted, row * h),
+             at(dw_gate, i * h * f), at(dw_up, i * h * f),
+             at(dw_down, i * f * h), s, dact.data());
+      row += n;
+    }
+    return MFRT_OK;
+  });
+}
+
+//===--- shared expert ----------------------------------------------------===//
+
+namespace {
+bool checkShared(ArgChecker &a, const mfrt_tensor *x, const mfrt_tensor *wg,
+                 const mfrt_tensor *wu, const mfrt_tensor *wd,
+                 const mfrt_tensor *gate) {
+  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
+      !a.floatTensor(wg, "w_gate") ||
+      !a.shape(wg, "w_gate", {lastDim(x), -1}))
+    return false;
+  int64_t h = lastDim(x), f = wg->shape[1];
+  return a.floatTensor(wu, "w_up") && a.shape(wu, "w_up", {h, f}) &&
+         a.floatTensor(wd, "w_down") && a.shape(wd, "w_down", {f, h}) &&
+         (!gate || (a.floatTensor(gate, "gate") &&
+                    a.shape(gate, "gate", {h, 1})));
+}
+} // namespace
+
+extern "C" mfrt_status mfrt_shared_expert_fwd(const mfrt_tensor *x,
+                                              const mfrt_tensor *w_gate,
+                                              const mfrt_tensor *w_up,
+                                              const mfrt_tensor *w_down,
+                                              const mfrt_tensor *gate,
+                                              const mfrt_tensor *out) {
+  ArgChecker a("mfrt_shared_expert_fwd");
+  if (!checkShared(a, x, w_gate, w_up, w_down, gate) ||
+      !a.floatTensor(out, "out") || !a.shape(out, "out", Dims::of(x)))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t n = rows(x), h = lastDim(x), f = w_gate->shape[1];
+    MlpScratch<T> s(n, f);
+    if (!s.ok())
+      return outOfMemory(a.fn());
+    mlpFwd(ptr<T>(x), n, h, f, ptr<T>(w_gate), ptr<T>(w_up), ptr<T>(w_down),
+           ptr<T>(out), s);
+    if (gate)
+      for (int64_t i = 0; i < n; ++i) {
+        double z = 0;
+        for (int64_t j = 0; j < h; ++j)
+          z += double(ptr<T>(x)[i * h + j]) * double(ptr<T>(gate)[j]);
+        T sg = T(sigmoid(z));
+        for (int64_t j = 0; j < h; ++j)
+          ptr<T>(out)[i * h + j] *= sg;
+      }
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_shared_expert_bwd(
+    const mfrt_tensor *x, const mfrt_tensor *w_gate, const mfrt_tensor *w_up,
+    const mfrt_tensor *w_down, const mfrt_tensor *gate,
+    const mfrt_tensor *dout, const mfrt_tensor *dx,
+    const mfrt_tensor *dw_gate, const mfrt_tensor *dw_up,
+    const mfrt_tensor *dw_down, const mfrt_tensor *dgate) {
+  ArgChecker a("mfrt_shared_expert_bwd");
+  if (!checkShared(a, x, w_gate, w_up, w_down, gate) ||
+      !a.floatTensor(dout, "dout") || !a.shape(dout, "dout", Dims::of(x)) ||
+      !a.optFloat(dx, "dx", Dims::of(x)) ||
+      !a.optFloat(dw_gate, "dw_gate", Dims::of(w_gate)) ||
+      !a.optFloat(dw_up, "dw_up", Dims::of(w_up)) ||
+      !a.optFloat(dw_down, "dw_down", Dims::of(w_down)))
+    return a.status();
+  if (dgate && !gate) {
+    a.fail("dgate: given but the shared expert has no gate");
+    return a.status();
+  }
+  if (gate && !a.optFloat(dgate, "dgate", Dims::of(gate)))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t n = rows(x), h = lastDim(x), f = w_gate->shape[1];
+    MlpScratch<T> s(n, f);
+    Buffer<T> dact(n * f), dy(gate ? n * h : 0), dz(gate ? n : 0);
+    if (!s.ok() || !dact.ok() || !dy.ok() || !dz.ok())
+      return outOfMemory(a.fn());
+    const T *xp = ptr<T>(x), *g = ptr<T>(dout);
+    const T *dyp = g;
+    if (gate) {
+      // out = y sigmoid(z), z = x gate: dy = dout sg,
+      // dz = <dout, y> sg (1 - sg).
+      Buffer<T> y(n * h);
+      if (!y.ok())
+        return outOfMemory(a.fn());
+      mlpFwd(xp, n, h, f, ptr<T>(w_gate), ptr<T>(w_up), ptr<T>(w_down),
+             y.data(), s);
+      for (int64_t i = 0; i < n; ++i) {
+        double z = 0, dot = 0;
+        for (int64_t j = 0; j < h; ++j) {
+          z += double(xp[i * h + j]) * double(ptr<T>(gate)[j]);
+          dot += double(g[i * h + j]) * double(y[i * h + j]);
+        }
+        double sg = sigmoid(z);
+        dz[i] = T(dot * sg * (1 - sg));
+        for (int64_t j = 0; j < h; ++j)
+          dy[i * h + j] = T(double(g[i * h + j]) * sg);
+      }
+      dyp = dy.data();
+    }
+    auto opt = [](const mfrt_tensor *t) {
+      return t ? ptr<T>(t) : static_cast<T *>(nullptr);
+    };
+    mlpBwd(xp, n, h, f, ptr<T>(w_gate), ptr<T>(w_up), ptr<T>(w_down), dyp,
+           opt(dx), opt(dw_gate), opt(dw_up), opt(dw_down), s, dact.data());
+    if (gate) {
+      if (dx)
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < h; ++j)
+            ptr<T>(dx)[i * h + j] += dz[i] * ptr<T>(gate)[j];
+      if (dgate)
+        gemm(true, false, h, 1, n, T(1), xp, h, dz.data(), 1, T(0),
+             ptr<T>(dgate), 1);
+    }
+    return MFRT_OK;
+  });
+}

@@ -1,0 +1,175 @@
+//===- Losses.cpp - load-balancing aux loss and cross-entropy -------------===//
+
+#include "moefold_runtime/mfrt_ops.h"
+
+#include "../src/Support.h"
+
+#include <cmath>
+
+using namespace mfrt;
+
+namespace {
+
+bool checkAux(ArgChecker &a, const mfrt_tensor *probs,
+              const mfrt_tensor *indices, double coeff) {
+  if (!a.floatTensor(probs, "probs") || !a.rankAtLeast(probs, "probs", 1) ||
+      !a.indexTensor(indices, "indices") ||
+      !a.shape(indices, "indices", Dims::of(probs).withLast(-1)))
+    return false;
+  if (!std::isfinite(coeff))
+    return a.fail("coeff: expected a finite value, got %g", coeff);
+  int64_t e = lastDim(probs);
+  const int32_t *idx = ptr<int32_t>(indices);
+  for (int64_t i = 0; i < numel(indices); ++i)
+    if (idx[i] < 0 || idx[i] >= e)
+      return a.fail("indices: value %d at flat position %lld is outside "
+                    "[0, %lld)",
+                    idx[i], static_cast<long long>(i),
+                    static_cast<long long>(e));
+  return true;
+}
+
+/// f_e = fraction of the T*K routed copies that went to expert e.
+bool routedFractions(const mfrt_tensor *indices, int64_t e, Buffer<double> &f) {
+  if (!f.ok())
+    return false;
+  int64_t n = numel(indices);
+  for (int64_t j = 0; j < e; ++j)
+    f[j] = 0;
+  for (int64_t i = 0; i < n; ++i)
+    f[ptr<int32_t>(indices)[i]] += 1;
+  for (int64_t j = 0; j < e; ++j)
+    f[j] = n ? f[j] / double(n) : 0.0;
+  return true;
+}
+
+bool checkCrossEntropy(ArgChecker &a, const mfrt_tensor *logits,
+                       const mfrt_tensor *targets, int64_t numTokens) {
+  if (!a.floatTensor(logits, "logits") ||
+      !a.rankAtLeast(logits, "logits", 1) ||
+      !a.indexTensor(targets, "targets") ||
+      !a.shape(targets, "targets", Dims::of(logits).dropLast()))
+    return false;
+  int64_t v = lastDim(logits);
+  const int32_t *tg = ptr<int32_t>(targets);
+  for (int64_t i = 0; i < numel(targets); ++i)
+    if (tg[i] < 0 || tg[i] >= v)
+      return a.fail("targets: value %d at flat position %lld is outside "
+                    "[0, %lld)",
+                    tg[i], static_cast<long long>(i),
+                    static_cast<long long>(v));
+  (void)numTokens;
+  return true;
+}
+
+/// log(sum_j exp(row[j])), stably.
+template <typename T> double logSumExp(const T *row, int64_t v) {
+  double mx = row[0];
+  for (int64_t j = 1; j < v; ++j)
+    mx = row[j] > mx ? double(row[j]) : mx;
+  double s = 0;
+  for (int64_t j = 0; j < v; ++j)
+    s += std::exp(double(row[j]) - mx);
+  return mx + std::log(s);
+}
+
+} // namespace
+
+extern "C" mfrt_status mfrt_aux_loss_fwd(const mfrt_tensor *probs,
+                                         const mfrt_tensor *indices,
+                                         double coeff,
+                                         const mfrt_tensor *loss) {
+  ArgChecker a("mfrt_aux_loss_fwd");
+  if (!checkAux(a, probs, indices, coeff) || !a.floatScalar(loss, "loss"))
+    return a.status();
+  int64_t e = lastDim(probs), t = rows(probs);
+  Buffer<double> f(e);
+  if (!routedFractions(indices, e, f))
+    return outOfMemory(a.fn());
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    double sum = 0;
+    for (int64_t i = 0; i < t; ++i)
+      for (int64_t j = 0; j < e; ++j)
+        sum += f[j] * double(ptr<T>(probs)[i * e + j]);
+    *ptr<T>(loss) = t ? T(coeff * double(e) * sum / double(t)) : T(0);
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_aux_loss_bwd(const mfrt_tensor *probs,
+                                         const mfrt_tensor *indices,
+                                         double coeff,
+                                         const mfrt_tensor *dloss,
+                                         const mfrt_tensor *dprobs) {
+  ArgChecker a("mfrt_aux_loss_bwd");
+  if (!checkAux(a, probs, indices, coeff) || !a.floatScalar(dloss, "dloss") ||
+      !a.optFloat(dprobs, "dprobs", Dims::of(probs)))
+    return a.status();
+  if (!dprobs)
+    return MFRT_OK;
+  int64_t e = lastDim(probs), t = rows(probs);
+  Buffer<double> f(e);
+  if (!routedFractions(indices, e, f))
+    return outOfMemory(a.fn());
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    double scale = double(*ptr<T>(dloss)) * coeff * double(e) /
+                   double(t ? t : 1);
+    for (int64_t i = 0; i < t; ++i)
+      for (int64_t j = 0; j < e; ++j)
+        ptr<T>(dprobs)[i * e + j] = T(scale * f[j]);
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_cross_entropy_fwd(const mfrt_tensor *logits,
+                                              const mfrt_tensor *targets,
+                                              int64_t num_tokens,
+                                              const mfrt_tensor *loss) {
+  ArgChecker a("mfrt_cross_entropy_fwd");
+  if (!checkCrossEntropy(a, logits, targets, num_tokens) ||
+      !a.floatScalar(loss, "loss"))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t t = rows(logits), v = lastDim(logits);
+    int64_t denom = num_tokens > 0 ? num_tokens : t;
+    double sum = 0;
+    for (int64_t i = 0; i < t; ++i) {
+      const T *row = ptr<T>(logits) + i * v;
+      sum += logSumExp(row, v) - double(row[ptr<int32_t>(targets)[i]]);
+    }
+    *ptr<T>(loss) = denom ? T(sum / double(denom)) : T(0);
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_cross_entropy_bwd(const mfrt_tensor *logits,
+                                              const mfrt_tensor *targets,
+                                              int64_t num_tokens,
+                                              const mfrt_tensor *dloss,
+                                              const mfrt_tensor *dlogits) {
+  ArgChecker a("mfrt_cross_entropy_bwd");
+  if (!checkCrossEntropy(a, logits, targets, num_tokens) ||
+      !a.floatScalar(dloss, "dloss") ||
+      !a.optFloat(dlogits, "dlogits", Dims::of(logits)))
+    return a.status();
+  if (!dlogits)
+    return MFRT_OK;
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t t = rows(logits), v = lastDim(logits);
+    int64_t denom = num_tokens > 0 ? num_tokens : t;
+    double scale = denom ? double(*ptr<T>(dloss)) / double(denom) : 0.0;
+    for (int64_t i = 0; i < t; ++i) {
+      const T *row = ptr<T>(logits) + i * v;
+      T *d = ptr<T>(dlogits) + i * v;
+      double lse = logSumExp(row, v);
+      for (int64_t j = 0; j < v; ++j)
+        d[j] = T(scale * std::exp(double(row[j]) - lse));
+      d[ptr<int32_t>(targets)[i]] -= T(scale);
+    }
+    return MFRT_OK;
+  });
+}
