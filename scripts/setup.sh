@@ -36,3 +36,17 @@ for tool in lit FileCheck not count split-file mlir-tblgen; do
     exit 1
   fi
 done
+
+# Test-only Python tools (the independent JAX reference). A registry that
+# cannot be reached fails here, loudly: the reference tests never pass
+# silently without it.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if ! python3 -c "import jax, numpy" 2>/dev/null; then
+  echo "setup: installing test-only Python packages (test/reference/requirements.txt)" >&2
+  python3 -m pip install -q -r "$ROOT/test/reference/requirements.txt" || {
+    echo "setup: ERROR: could not install jax/numpy from the package registry;" \
+         "the independent-reference tests cannot run" >&2
+    exit 1
+  }
+fi
+
