@@ -52,23 +52,25 @@ llvm::Expected<ParsedView> parseView(const ViewSchema &schema,
   ParsedView parsed{&schema, {}, false};
   for (const AxisSpec &axisSpec : spec.axes) {
     if (!llvm::is_contained(schema.axes, axisSpec.name))
-      return makeError("unknown axis '" + axisSpec.name + "' in " +
+      return makeError("unknown axis '" + axisSpec.name + "' in the " +
                        schema.name + " view (expected " +
                        joinNames(schema.axes) + ")");
     bool seen = llvm::any_of(parsed.axes, [&](const MeshAxis &axis) {
       return axis.name == axisSpec.name;
     });
     if (seen)
-      return makeError("axis '" + axisSpec.name + "' appears twice in " +
-                       schema.name + " view");
+      return makeError("axis '" + axisSpec.name +
+                       "' is listed more than once in the " + schema.name +
+                       " view");
     bool derived = axisSpec.name == schema.derivedAxis;
     if (axisSpec.size && *axisSpec.size <= 0)
-      return makeError("axis size must be positive, got " +
-                       llvm::Twine(*axisSpec.size) + " for '" + axisSpec.name +
-                       "'");
+      return makeError("axis '" + axisSpec.name + "' has size " +
+                       llvm::Twine(*axisSpec.size) +
+                       "; axis sizes must be positive");
     if (!axisSpec.size && !derived)
-      return makeError("axis '" + axisSpec.name + "' in " + schema.name +
-                       " view needs a size (only '" + schema.derivedAxis +
+      return makeError("axis '" + axisSpec.name + "' of the " + schema.name +
+                       " view needs a size, e.g. '" + axisSpec.name +
+                       " = 2' (only '" + schema.derivedAxis +
                        "' is derived)");
     parsed.derivedSizeGiven |= derived && axisSpec.size.has_value();
     parsed.axes.push_back({axisSpec.name, axisSpec.size.value_or(0), derived});
@@ -77,7 +79,9 @@ llvm::Expected<ParsedView> parseView(const ViewSchema &schema,
     bool present = llvm::any_of(
         parsed.axes, [&](const MeshAxis &axis) { return axis.name == name; });
     if (!present)
-      return makeError(schema.name + " view is missing axis '" + name + "'");
+      return makeError(schema.name + " view is missing axis '" + name +
+                       "' (expected " + joinNames(schema.axes) +
+                       ", each exactly once)");
   }
   return parsed;
 }
@@ -112,8 +116,12 @@ llvm::Expected<View> finishView(int64_t world, ParsedView parsed) {
                        " does not equal world " + llvm::Twine(world));
   } else {
     if (world % fixedProduct != 0)
-      return makeError("stage size " + llvm::Twine(world) +
-                       " is not divisible by " + names + " = " + sizes);
+      return makeError(
+          parsed.schema->name + " view: stage size " + llvm::Twine(world) +
+          " is not divisible by " + names + " = " + sizes +
+          (names.find('*') == std::string::npos
+               ? std::string()
+               : " = " + std::to_string(fixedProduct)));
     derived->size = world / fixedProduct;
   }
   return View(parsed.schema->name.str(), std::move(parsed.axes));
@@ -123,8 +131,9 @@ llvm::Expected<View> finishView(int64_t world, ParsedView parsed) {
 
 llvm::Error moefold::placement::checkEtpSupported(int64_t etp) {
   if (etp > 1)
-    return makeError(
-        "etp > 1 is not supported yet (got etp = " + llvm::Twine(etp) + ")");
+    return makeError("etp = " + llvm::Twine(etp) +
+                     " is not supported yet (expert tensor parallelism is "
+                     "planned); use etp = 1");
   return llvm::Error::success();
 }
 

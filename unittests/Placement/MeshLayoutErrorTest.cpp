@@ -37,29 +37,29 @@ TEST(MeshLayoutErrors, EveryNonDivisibleTpAndEp) {
 
 TEST(MeshLayoutErrors, Ep3OnWorld8) {
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 3),
-                        "stage size 8 is not divisible by ep*etp = 3*1");
+                        "expert view: stage size 8 is not divisible by ep*etp = 3*1 = 3");
 }
 
 // etp > 1 is allowed by the design but not implemented; it must be refused
 // explicitly, even where the arithmetic works out.
 TEST(MeshLayoutErrors, EtpAboveOneIsNotSupported) {
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 2, 2),
-                        "etp > 1 is not supported yet (got etp = 2)");
+                        "etp = 2 is not supported yet");
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 4, 4),
-                        "etp > 1 is not supported yet (got etp = 4)");
+                        "etp = 4 is not supported yet");
   EXPECT_ERROR_CONTAINS(checkEtpSupported(3), "got etp = 3");
   EXPECT_EQ(errorMessage(checkEtpSupported(1)), "<success>");
 }
 
 TEST(MeshLayoutErrors, NonPositiveSizes) {
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 0),
-                        "axis size must be positive, got 0 for 'ep'");
+                        "axis 'ep' has size 0; axis sizes must be positive");
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 0, 4),
-                        "axis size must be positive, got 0 for 'tp'");
+                        "axis 'tp' has size 0; axis sizes must be positive");
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, -2, 4),
-                        "axis size must be positive, got -2 for 'tp'");
+                        "axis 'tp' has size -2; axis sizes must be positive");
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 4, 0),
-                        "axis size must be positive, got 0 for 'etp'");
+                        "axis 'etp' has size 0; axis sizes must be positive");
   EXPECT_ERROR_CONTAINS(MeshLayout::create(0, 1, 1),
                         "world size must be positive, got 0");
 }
@@ -75,24 +75,24 @@ TEST(MeshLayoutErrors, DuplicateAxis) {
   MeshSpec spec = defaultSpec(8, 2, 4);
   spec.views[0].axes.push_back({"tp", 2});
   EXPECT_ERROR_CONTAINS(MeshLayout::create(spec),
-                        "axis 'tp' appears twice in dense view");
+                        "axis 'tp' is listed more than once in the dense view");
 }
 
 TEST(MeshLayoutErrors, UnknownAxis) {
   MeshSpec spec = defaultSpec(8, 2, 4);
   spec.views[0].axes.push_back({"foo", 2});
   EXPECT_ERROR_CONTAINS(MeshLayout::create(spec),
-                        "unknown axis 'foo' in dense view (expected dp, tp)");
+                        "unknown axis 'foo' in the dense view (expected dp, tp)");
   // An expert axis is unknown in the dense view.
   spec = defaultSpec(8, 2, 4);
   spec.views[0].axes[1] = {"ep", 2};
   EXPECT_ERROR_CONTAINS(MeshLayout::create(spec),
-                        "unknown axis 'ep' in dense view (expected dp, tp)");
+                        "unknown axis 'ep' in the dense view (expected dp, tp)");
   spec = defaultSpec(8, 2, 4);
   spec.views[1].axes[2] = {"tp", 1};
   EXPECT_ERROR_CONTAINS(
       MeshLayout::create(spec),
-      "unknown axis 'tp' in expert view (expected edp, ep, etp)");
+      "unknown axis 'tp' in the expert view (expected edp, ep, etp)");
 }
 
 TEST(MeshLayoutErrors, MissingOrUnknownViewsAndAxes) {
@@ -117,7 +117,7 @@ TEST(MeshLayoutErrors, MissingOrUnknownViewsAndAxes) {
   spec = defaultSpec(8, 2, 4);
   spec.views[0].axes[1].size = std::nullopt;
   EXPECT_ERROR_CONTAINS(MeshLayout::create(spec),
-                        "axis 'tp' in dense view needs a size");
+                        "axis 'tp' of the dense view needs a size");
 }
 
 // The derived axis may be given, but then the view must multiply to world.
@@ -145,7 +145,7 @@ TEST(MeshLayoutErrors, DerivedSizeMustMatchWorld) {
 TEST(MeshLayoutErrors, NamedGroupLookups) {
   MeshLayout layout = getOrDie(MeshLayout::create(8, 2, 4));
   EXPECT_ERROR_CONTAINS(layout.getGroups("dense", {"ep"}),
-                        "unknown axis 'ep' in dense view");
+                        "unknown axis 'ep' in the dense view");
   EXPECT_ERROR_CONTAINS(layout.getGroups("pipeline", {"pp"}),
                         "unknown view 'pipeline'");
   EXPECT_ERROR_CONTAINS(layout.getGroups("expert", {"ep", "ep"}),

@@ -21,15 +21,19 @@ static placement::ViewSpec getViewSpec(StringRef name, ArrayAttr axes,
   return view;
 }
 
-FailureOr<placement::MeshLayout> moefold::spmd::getMeshLayout(MeshOp mesh) {
+llvm::Expected<placement::MeshLayout>
+moefold::spmd::buildMeshLayout(MeshOp mesh) {
   placement::MeshSpec spec;
   spec.world = mesh.getWorld();
   spec.views.push_back(
       getViewSpec(kDenseView, mesh.getDenseAxes(), mesh.getDenseSizes()));
   spec.views.push_back(
       getViewSpec(kExpertView, mesh.getExpertAxes(), mesh.getExpertSizes()));
-  llvm::Expected<placement::MeshLayout> layout =
-      placement::MeshLayout::create(spec);
+  return placement::MeshLayout::create(spec);
+}
+
+FailureOr<placement::MeshLayout> moefold::spmd::getMeshLayout(MeshOp mesh) {
+  llvm::Expected<placement::MeshLayout> layout = buildMeshLayout(mesh);
   if (!layout)
     return mesh.emitOpError() << llvm::toString(layout.takeError());
   return std::move(*layout);

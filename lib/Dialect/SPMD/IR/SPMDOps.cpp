@@ -7,6 +7,8 @@
 
 #include "moefold/Dialect/SPMD/IR/SPMDOps.h"
 
+#include "moefold/Dialect/SPMD/IR/MeshLayoutBridge.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
@@ -231,102 +233,48 @@ std::optional<int64_t> MeshOp::getGroupSize(StringRef view,
   return product;
 }
 
-/// Checks one view: allowed, unique and complete axis names, sizes only on
-/// the fixed axes and all positive. Writes the first problem to `os` and
-/// returns false; on success sets `fixedProduct` to the product of the fixed
-/// sizes.
-static bool checkMeshView(StringRef view, ArrayAttr names,
-                          ArrayRef<int64_t> sizes, int64_t &fixedProduct,
-                          llvm::raw_ostream &os) {
+/// The checks that belong to the IR rather than to the rank arithmetic:
+/// well-formed attributes (the generic form can break them) and derived axes
+/// written without a size, because dp and edp are never set by the user.
+static bool checkMeshViewSyntax(StringRef view, ArrayAttr names,
+                                ArrayRef<int64_t> sizes,
+                                llvm::raw_ostream &os) {
   if (names.size() != sizes.size()) {
     os << view << " view lists " << names.size() << " axes but "
        << sizes.size() << " sizes";
     return false;
   }
-  ArrayRef<StringRef> allowed = MeshOp::getAllowedAxes(view);
   StringRef derived = MeshOp::getDerivedAxis(view);
   StringRef derivation = view == kDenseView ? "world/tp" : "world/(ep*etp)";
-  llvm::StringSet<> seen;
-  fixedProduct = 1;
   for (auto [nameAttr, size] : llvm::zip(names, sizes)) {
-    auto nameStr = dyn_cast<StringAttr>(nameAttr);
-    if (!nameStr) {
+    auto name = dyn_cast<StringAttr>(nameAttr);
+    if (!name) {
       os << view << " view axis names must be strings";
       return false;
     }
-    StringRef name = nameStr.getValue();
-    if (!llvm::is_contained(allowed, name)) {
-      os << "unknown axis '" << name << "' in the " << view
-         << " view (expected " << llvm::join(allowed, ", ") << ")";
-      return false;
-    }
-    if (!seen.insert(name).second) {
-      os << "axis '" << name << "' is listed more than once in the " << view
-         << " view";
-      return false;
-    }
-    if (name == derived) {
-      if (!ShapedType::isDynamic(size)) {
-        os << "'" << name << "' is derived from " << derivation
-           << " and must not be given a size (got " << size << ")";
-        return false;
-      }
-      continue;
-    }
-    if (ShapedType::isDynamic(size)) {
-      os << "axis '" << name << "' of the " << view
-         << " view needs a size, e.g. '" << name << " = 2'";
-      return false;
-    }
-    if (size <= 0) {
-      os << "axis '" << name << "' has size " << size
-         << "; axis sizes must be positive";
-      return false;
-    }
-    fixedProduct *= size;
-  }
-  for (StringRef name : allowed) {
-    if (!seen.contains(name)) {
-      os << view << " view is missing axis '" << name << "' (expected "
-         << llvm::join(allowed, ", ") << ", each exactly once)";
+    if (name.getValue() == derived && !ShapedType::isDynamic(size)) {
+      os << "'" << derived << "' is derived from " << derivation
+         << " and must not be given a size (got " << size << ")";
       return false;
     }
   }
   return true;
 }
 
-/// Every mesh invariant; writes the first violation to `os`.
+/// Every mesh invariant; writes the first violation to `os`. The rank
+/// arithmetic (names, sizes, divisibility, etp support) is the placement
+/// algebra's, so the compiler and its group tables can never disagree.
 static bool checkMesh(MeshOp op, llvm::raw_ostream &os) {
-  int64_t world = op.getWorld();
-  if (world <= 0) {
-    os << "world size must be positive, got " << world;
+  if (!checkMeshViewSyntax(kDenseView, op.getDenseAxes(), op.getDenseSizes(),
+                           os) ||
+      !checkMeshViewSyntax(kExpertView, op.getExpertAxes(),
+                           op.getExpertSizes(), os))
     return false;
-  }
-  int64_t tp, epEtp;
-  if (!checkMeshView(kDenseView, op.getDenseAxes(), op.getDenseSizes(), tp,
-                     os) ||
-      !checkMeshView(kExpertView, op.getExpertAxes(), op.getExpertSizes(),
-                     epEtp, os))
-    return false;
-  if (world % tp != 0) {
-    os << "dense view: world " << world << " is not divisible by tp = " << tp;
-    return false;
-  }
-  int64_t ep = *op.getAxisSize(kExpertView, "ep");
-  int64_t etp = *op.getAxisSize(kExpertView, "etp");
-  if (world % epEtp != 0) {
-    os << "expert view: stage size " << world
-       << " is not divisible by ep*etp = " << ep << "*" << etp << " = "
-       << epEtp;
-    return false;
-  }
-  if (etp > 1) {
-    os << "etp = " << etp
-       << " is not supported yet (expert tensor parallelism is planned); "
-          "use etp = 1";
-    return false;
-  }
-  return true;
+  llvm::Expected<moefold::placement::MeshLayout> layout = buildMeshLayout(op);
+  if (layout)
+    return true;
+  os << llvm::toString(layout.takeError());
+  return false;
 }
 
 LogicalResult MeshOp::verify() {

@@ -79,7 +79,7 @@ spmd.mesh @negative_mesh_missing_derived world = 8 dense = [tp = 2] expert = [ed
 // -----
 
 // tp must divide the world, else dp is not an integer.
-// expected-error @+1 {{dense view: world 8 is not divisible by tp = 3}}
+// expected-error @+1 {{dense view: stage size 8 is not divisible by tp = 3}}
 spmd.mesh @negative_mesh_dense_indivisible world = 8 dense = [dp, tp = 3] expert = [edp, ep = 4, etp = 1]
 
 // -----

@@ -98,7 +98,7 @@ func.func @negative_placement_arg_unknown_name(%x: tensor<4xf32> {spmd.placment 
 
 // A broken mesh is reported once, at the mesh, never again at each placement
 // that uses it (8 rows over tp = 3 would otherwise look indivisible).
-// expected-error @+1 {{dense view: world 8 is not divisible by tp = 3}}
+// expected-error @+1 {{dense view: stage size 8 is not divisible by tp = 3}}
 spmd.mesh @mesh world = 8 dense = [dp, tp = 3] expert = [edp, ep = 4, etp = 1]
 
 func.func @negative_placement_arg_broken_mesh(%x: tensor<8xf32> {spmd.placement = #spmd.placement<@mesh[dense] {tp = S(0)}>}) {

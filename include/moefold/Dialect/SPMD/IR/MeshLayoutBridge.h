@@ -17,6 +17,10 @@
 
 namespace moefold::spmd {
 
+/// The rank layout of `mesh`, or the placement algebra's reason why the mesh
+/// is invalid. Expects well-formed attributes (as MeshOp's verifier checks).
+llvm::Expected<placement::MeshLayout> buildMeshLayout(MeshOp mesh);
+
 /// The rank layout of `mesh`; emits an error at the mesh on failure.
 mlir::FailureOr<placement::MeshLayout> getMeshLayout(MeshOp mesh);
 
