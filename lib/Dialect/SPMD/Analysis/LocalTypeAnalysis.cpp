@@ -354,15 +354,6 @@ struct LocalTypeAnalysis::Impl {
   OperandKind deriveKind(MeshInfo &mesh, ArrayRef<const AxisTypeEntry *> full,
                          const TypedAxis &axis) {
     OperandKind result;
-    // Uniformly typed: the same type on every axis of every view.
-    if (llvm::all_of(full, [&](const AxisTypeEntry *e) {
-          return e->kind == full.front()->kind;
-        })) {
-      result.status = OperandKind::Have;
-      result.kind = full.front()->kind;
-      result.origin = full.front()->origin;
-      return result;
-    }
     const placement::View *from =
         mesh.layout->lookupView(full.front()->axis.view.getValue());
     const placement::View *to = mesh.layout->lookupView(axis.view.getValue());
@@ -390,6 +381,17 @@ struct LocalTypeAnalysis::Impl {
         spanned.push_back(entry);
         spannedSize *= from->getAxisSize(*index);
       }
+    }
+    // Uniformly typed: the same type on every axis of every view. The
+    // origin is that of an axis the groups cross, the one that matters.
+    if (llvm::all_of(full, [&](const AxisTypeEntry *e) {
+          return e->kind == full.front()->kind;
+        })) {
+      result.status = OperandKind::Have;
+      result.kind = full.front()->kind;
+      result.origin =
+          (spanned.empty() ? full.front() : spanned.front())->origin;
+      return result;
     }
     auto describe = [&]() {
       std::string text;
@@ -648,6 +650,11 @@ struct LocalTypeAnalysis::Impl {
         if (!llvm::is_contained(axes, entry.axis))
           axes.push_back(entry.axis);
     }
+    // Canonical order, so the first violation reported does not depend on
+    // the order of the operands.
+    llvm::stable_sort(axes, [&](const TypedAxis &a, const TypedAxis &b) {
+      return orderKey(a) < orderKey(b);
+    });
     for (const TypedAxis &axis : axes) {
       SmallVector<Participant> parts;
       for (unsigned i : operands) {
