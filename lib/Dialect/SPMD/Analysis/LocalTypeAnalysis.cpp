@@ -28,12 +28,12 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
 #include <optional>
+#include <tuple>
 
 using namespace mlir;
 using namespace moefold;
@@ -110,8 +110,13 @@ struct LocalTypeAnalysis::Impl {
   DenseMap<Value, ValueLocalType> types;
   /// Why an Unknown value is untyped, and where it is defined.
   DenseMap<Value, std::string> unknownReasons;
-  DenseMap<StringAttr, std::optional<MeshInfo>> meshes;
+  /// Null for a symbol that is not a valid spmd.mesh. Boxed so pointers
+  /// stay valid while the map grows.
+  DenseMap<StringAttr, std::unique_ptr<MeshInfo>> meshes;
   std::unique_ptr<AsmState> asmState;
+  std::map<std::tuple<const void *, std::string, std::string, unsigned>,
+           SmallVector<bool>>
+      crossedCache;
   bool hadError = false;
 
   // -- Helpers -------------------------------------------------------------
@@ -148,14 +153,15 @@ struct LocalTypeAnalysis::Impl {
           func, FlatSymbolRefAttr::get(meshName));
       auto mesh = dyn_cast_or_null<MeshOp>(symbol);
       if (mesh && mesh.isValid()) {
-        MeshInfo info{mesh, std::nullopt};
+        auto info = std::make_unique<MeshInfo>();
+        info->op = mesh;
         FailureOr<placement::MeshLayout> layout = getMeshLayout(mesh);
         if (succeeded(layout))
-          info.layout.emplace(std::move(*layout));
+          info->layout.emplace(std::move(*layout));
         it->second = std::move(info);
       }
     }
-    return it->second ? &*it->second : nullptr;
+    return it->second.get();
   }
 
   std::optional<int64_t> getAxisSize(const TypedAxis &axis) {
@@ -213,9 +219,8 @@ struct LocalTypeAnalysis::Impl {
 
   /// The entries of one or more `#spmd.local` (an annotation), or failure
   /// after a diagnostic.
-  FailureOr<SmallVector<AxisTypeEntry>> parseAnnotation(Attribute attr,
-                                                        Location loc,
-                                                        const Twine &what) {
+  FailureOr<SmallVector<AxisTypeEntry>>
+  parseAnnotation(Attribute attr, Location loc, const Twine &what) {
     SmallVector<LocalTypeAttr> locals;
     if (auto local = dyn_cast<LocalTypeAttr>(attr)) {
       locals.push_back(local);
@@ -286,9 +291,9 @@ struct LocalTypeAnalysis::Impl {
 
   /// Reports the first use of an untyped value; later uses stay quiet.
   void reportUnknown(Operation *user, const Twine &what, Value value) {
-    InFlightDiagnostic diag = user->emitOpError()
-                              << what << " has no local type: "
-                              << unknownReasons.lookup(value);
+    InFlightDiagnostic diag =
+        user->emitOpError()
+        << what << " has no local type: " << unknownReasons.lookup(value);
     diag.attachNote(value.getLoc()) << name(value) << " is defined here";
     hadError = true;
     types[value].state = State::Poisoned;
@@ -349,6 +354,31 @@ struct LocalTypeAnalysis::Impl {
     return fallback;
   }
 
+  /// The axes of `from` along which the ranks of one group of axis `toAxis`
+  /// of `to` differ (cached: the layout is fixed).
+  const SmallVector<bool> &getCrossedAxes(StringAttr meshName,
+                                          const placement::View &from,
+                                          const placement::View &to,
+                                          unsigned toAxis) {
+    auto key =
+        std::make_tuple(meshName.getAsOpaquePointer(), from.getName().str(),
+                        to.getName().str(), toAxis);
+    auto it = crossedCache.find(key);
+    if (it != crossedCache.end())
+      return it->second;
+    SmallVector<bool> crossed(from.getNumAxes(), false);
+    for (const placement::RankGroup &group : to.getGroups({toAxis})) {
+      SmallVector<int64_t, 4> first = from.getCoords(group.front());
+      for (int64_t rank : group) {
+        SmallVector<int64_t, 4> coords = from.getCoords(rank);
+        for (unsigned a = 0; a < coords.size(); ++a)
+          if (coords[a] != first[a])
+            crossed[a] = true;
+      }
+    }
+    return crossedCache[key] = std::move(crossed);
+  }
+
   /// The type on `axis` of a value typed on every axis of another view
   /// (`full`, in view order).
   OperandKind deriveKind(MeshInfo &mesh, ArrayRef<const AxisTypeEntry *> full,
@@ -361,17 +391,8 @@ struct LocalTypeAnalysis::Impl {
         to ? to->findAxis(axis.axis.getValue()) : std::nullopt;
     if (!from || !to || !toAxis)
       return result;
-    // The axes of `from` along which the ranks of one `axis` group differ.
-    SmallVector<bool> crossed(from->getNumAxes(), false);
-    for (const placement::RankGroup &group : to->getGroups({*toAxis})) {
-      SmallVector<int64_t, 4> first = from->getCoords(group.front());
-      for (int64_t rank : group) {
-        SmallVector<int64_t, 4> coords = from->getCoords(rank);
-        for (unsigned a = 0; a < coords.size(); ++a)
-          if (coords[a] != first[a])
-            crossed[a] = true;
-      }
-    }
+    const SmallVector<bool> &crossed =
+        getCrossedAxes(axis.mesh, *from, *to, *toAxis);
     SmallVector<const AxisTypeEntry *> spanned;
     int64_t spannedSize = 1;
     for (const AxisTypeEntry *entry : full) {
@@ -423,7 +444,8 @@ struct LocalTypeAnalysis::Impl {
     std::string groupsOf = ("the groups of " + axis.axis.getValue()).str();
     if (same)
       result.detail = groupsOf + " cover only part of the groups of " +
-                      describe() + " of " + fromView + ", and " + str(kind).str() +
+                      describe() + " of " + fromView + ", and " +
+                      str(kind).str() +
                       " does not carry over to part of a group (its value or "
                       "gradient is a sum over the whole group)";
     else
@@ -515,8 +537,9 @@ struct LocalTypeAnalysis::Impl {
         other = firstR->index < firstV->index ? firstR : firstV;
       InFlightDiagnostic diag = error(firstI, other);
       diag << "cannot mix I and " << str(other->kind) << " on "
-           << axisName(axis) << ": " << operandName(firstI->index, firstI->value)
-           << " is I, " << operandName(other->index, other->value) << " is "
+           << axisName(axis) << ": "
+           << operandName(firstI->index, firstI->value) << " is I, "
+           << operandName(other->index, other->value) << " is "
            << str(other->kind) << "; ";
       if (other->kind == Kind::Partial)
         diag << "reduce the P operand first (spmd.all_reduce P -> I)";
@@ -561,8 +584,8 @@ struct LocalTypeAnalysis::Impl {
       }
       if (p->role == OperandRole::Index) {
         InFlightDiagnostic diag = error(p, nullptr);
-        diag << "uses " << operandName(p->index, p->value)
-             << ", which is P on " << axisName(axis)
+        diag << "uses " << operandName(p->index, p->value) << ", which is P on "
+             << axisName(axis)
              << " (a pending sum), as index data; reduce it first";
         notes(diag, p, nullptr);
         return failure();
@@ -599,7 +622,8 @@ struct LocalTypeAnalysis::Impl {
     // A product is linear in one factor at a time.
     const Participant *secondP = nullptr;
     for (const Participant *p : nonNeutral)
-      if (p != firstP && p->kind == Kind::Partial && p->role == OperandRole::Factor &&
+      if (p != firstP && p->kind == Kind::Partial &&
+          p->role == OperandRole::Factor &&
           firstP->role == OperandRole::Factor) {
         secondP = p;
         break;
@@ -618,9 +642,9 @@ struct LocalTypeAnalysis::Impl {
   }
 
   /// The type of a compute op's result that depends on `operands`.
-  FailureOr<ValueLocalType> inferCompute(Operation *op,
-                                         const std::optional<OpTypingRule> &rule,
-                                         ArrayRef<unsigned> operands) {
+  FailureOr<ValueLocalType>
+  inferCompute(Operation *op, const std::optional<OpTypingRule> &rule,
+               ArrayRef<unsigned> operands) {
     ValueLocalType result;
     // Operand states first: poison spreads quietly, untyped values are
     // reported at their first use.
@@ -683,9 +707,9 @@ struct LocalTypeAnalysis::Impl {
           continue;
         p.kind = kind.kind;
         p.origin = kind.origin;
-        p.neutral = isIntegerData(operand.getType()) &&
-                    (kind.kind == Kind::Replicate ||
-                     kind.kind == Kind::Invariant);
+        p.neutral =
+            isIntegerData(operand.getType()) &&
+            (kind.kind == Kind::Replicate || kind.kind == Kind::Invariant);
         parts.push_back(p);
       }
       auto combined = combine(op, rule, axis, parts);
@@ -717,19 +741,17 @@ struct LocalTypeAnalysis::Impl {
           inferred.kind != annotated.kind) {
         InFlightDiagnostic diag =
             op->emitOpError()
-            << "result " << name(result) << " is typed "
-            << str(inferred.kind) << " on " << axisName(annotated.axis)
-            << ", but its " << kLocalTypeAttrName << " annotation says "
-            << str(annotated.kind);
+            << "result " << name(result) << " is typed " << str(inferred.kind)
+            << " on " << axisName(annotated.axis) << ", but its "
+            << kLocalTypeAttrName << " annotation says " << str(annotated.kind);
         noteOrigin(diag, inferred.origin, inferred.kind, annotated.axis);
         hadError = true;
         return failure();
       }
       if (inferred.status == OperandKind::Mixed) {
         op->emitOpError() << "result " << name(result)
-                          << " cannot be annotated "
-                          << str(annotated.kind) << " on "
-                          << axisName(annotated.axis) << ": "
+                          << " cannot be annotated " << str(annotated.kind)
+                          << " on " << axisName(annotated.axis) << ": "
                           << inferred.detail;
         hadError = true;
         return failure();
@@ -757,8 +779,8 @@ struct LocalTypeAnalysis::Impl {
       annotation = std::move(*parsed);
     }
     // A parameter read has a gradient: it is never a constant.
-    if (op->getNumOperands() == 0 && op->getName().getStringRef() ==
-                                         "moe.get_param" && !annotation) {
+    if (op->getNumOperands() == 0 &&
+        op->getName().getStringRef() == "moe.get_param" && !annotation) {
       for (Value result : op->getResults()) {
         ValueLocalType type;
         type.state = State::Unknown;
@@ -816,7 +838,8 @@ struct LocalTypeAnalysis::Impl {
     }
     SmallVector<StringRef> listed = op.getAxisNames();
     for (StringRef axisNameRef : listed) {
-      TypedAxis axis{meshName, view, StringAttr::get(getContext(), axisNameRef)};
+      TypedAxis axis{meshName, view,
+                     StringAttr::get(getContext(), axisNameRef)};
       if (inType.state == State::Constant) {
         if (src == Kind::Replicate || src == Kind::Invariant)
           continue;
@@ -834,8 +857,7 @@ struct LocalTypeAnalysis::Impl {
       if (kind.status != OperandKind::Have) {
         InFlightDiagnostic diag = op->emitOpError()
                                   << "operand " << name(input)
-                                  << " has no local type on "
-                                  << axisName(axis);
+                                  << " has no local type on " << axisName(axis);
         if (kind.status == OperandKind::Mixed)
           diag << ": " << kind.detail;
         else if (llvm::any_of(inType.entries, [&](const AxisTypeEntry &e) {
@@ -850,7 +872,12 @@ struct LocalTypeAnalysis::Impl {
         poison(op);
         return;
       }
-      if (kind.kind != src) {
+      // Integer data has no gradient: R and I are the same for it.
+      bool sameForData =
+          isIntegerData(input.getType()) &&
+          (kind.kind == Kind::Replicate || kind.kind == Kind::Invariant) &&
+          (src == Kind::Replicate || src == Kind::Invariant);
+      if (kind.kind != src && !sameForData) {
         InFlightDiagnostic diag = op->emitOpError()
                                   << "operand " << name(input) << " is typed "
                                   << str(kind.kind) << " on " << axisName(axis)
@@ -911,20 +938,20 @@ struct LocalTypeAnalysis::Impl {
       if (type.state == State::Poisoned)
         continue;
       if (type.state == State::Unknown) {
-        reportUnknown(ret, "result #" + std::to_string(i) + " (" +
-                               name(operand) + ")",
-                      operand);
+        reportUnknown(
+            ret, "result #" + std::to_string(i) + " (" + name(operand) + ")",
+            operand);
         continue;
       }
       if (declared) {
-        auto entries = parseAnnotation(
-            declared, ret->getLoc(),
-            "function result #" + std::to_string(i) + " declaration");
+        auto entries = parseAnnotation(declared, ret->getLoc(),
+                                       "function result #" + std::to_string(i) +
+                                           " declaration");
         if (succeeded(entries))
           for (const AxisTypeEntry &expected : *entries) {
-            OperandKind actual =
-                type.state == State::Typed ? getKind(type, expected.axis)
-                                           : OperandKind();
+            OperandKind actual = type.state == State::Typed
+                                     ? getKind(type, expected.axis)
+                                     : OperandKind();
             if (type.state == State::Constant) {
               actual.status = OperandKind::Have;
               actual.kind = Kind::Invariant;
@@ -941,8 +968,7 @@ struct LocalTypeAnalysis::Impl {
             else
               diag << "has no local type";
             diag << " on " << axisName(expected.axis)
-                 << ", but the function declares it "
-                 << str(expected.kind);
+                 << ", but the function declares it " << str(expected.kind);
             if (actual.status == OperandKind::Mixed)
               diag << " (" << actual.detail << ")";
             noteOrigin(diag, actual.origin, actual.kind, expected.axis);
@@ -961,11 +987,10 @@ struct LocalTypeAnalysis::Impl {
     int64_t size = getAxisSize(entry.axis).value_or(0);
     if (size == 1)
       return;
-    InFlightDiagnostic diag = ret->emitError()
-                              << "loss " << name(loss) << " is typed "
-                              << str(entry.kind) << " on "
-                              << axisName(entry.axis)
-                              << ", but a loss must be P or I on every axis: ";
+    InFlightDiagnostic diag =
+        ret->emitError() << "loss " << name(loss) << " is typed "
+                         << str(entry.kind) << " on " << axisName(entry.axis)
+                         << ", but a loss must be P or I on every axis: ";
     StringRef axis = entry.axis.axis.getValue();
     if (entry.kind == Kind::Replicate)
       diag << "an R loss seeds the same gradient on each of the " << size
@@ -1034,10 +1059,9 @@ struct LocalTypeAnalysis::Impl {
       if (in.state == State::Poisoned || out.state == State::Poisoned)
         continue;
       if (!sameType(in, out)) {
-        yield->emitOpError()
-            << "loop-carried value #" << i << " enters '" << op->getName()
-            << "' typed " << describeType(in) << " but is yielded typed "
-            << describeType(out);
+        yield->emitOpError() << "loop-carried value #" << i << " enters '"
+                             << op->getName() << "' typed " << describeType(in)
+                             << " but is yielded typed " << describeType(out);
         hadError = true;
       }
       setType(op->getResult(i), in);
@@ -1063,9 +1087,8 @@ struct LocalTypeAnalysis::Impl {
           continue;
         }
         if (!sameType(type, other)) {
-          op->emitOpError() << "result #" << i
-                            << " is yielded typed " << describeType(type)
-                            << " by one branch and "
+          op->emitOpError() << "result #" << i << " is yielded typed "
+                            << describeType(type) << " by one branch and "
                             << describeType(other) << " by the other";
           hadError = true;
           type.state = State::Poisoned;
@@ -1099,8 +1122,7 @@ struct LocalTypeAnalysis::Impl {
       }
       // linalg payload regions compute on scalars of the operands: the op
       // types like any other compute op.
-      if (!op->getDialect() ||
-          op->getDialect()->getNamespace() != "linalg") {
+      if (!op->getDialect() || op->getDialect()->getNamespace() != "linalg") {
         op->emitOpError() << "cannot be typed: the local type checker "
                              "handles region ops scf.for, scf.if and "
                              "linalg ops only";
@@ -1196,8 +1218,8 @@ SmallVector<LocalTypeAttr> LocalTypeAnalysis::getLocalTypes(Value value) const {
       kinds.push_back(entries[n].kind);
       ++n;
     }
-    result.push_back(LocalTypeAttr::get(
-        ctx, FlatSymbolRefAttr::get(first.mesh), first.view, axes, kinds));
+    result.push_back(LocalTypeAttr::get(ctx, FlatSymbolRefAttr::get(first.mesh),
+                                        first.view, axes, kinds));
     entries = entries.drop_front(n);
   }
   return result;

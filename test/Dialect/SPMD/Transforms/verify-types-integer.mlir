@@ -28,3 +28,12 @@ func.func @integer_varying_indices(%x: tensor<1x4x8xf32> {spmd.local = #spmd.loc
   %sorted, %sizes = moe.dispatch %x, %idx num_experts = 4 : tensor<1x4x8xf32>, tensor<1x4x2xi32>
   return %sorted : tensor<8x8xf32>
 }
+
+// CHECK-LABEL: func.func @integer_convert_invariant_as_replicate
+// CHECK: spmd.convert {{.*}}spmd.types = [#spmd.local<@mesh[dense] {tp = V}>]
+// A typed convert accepts I indices where it says R: without a gradient the
+// two are the same.
+func.func @integer_convert_invariant_as_replicate(%idx: tensor<2x4x2xi32> {spmd.local = #spmd.local<@mesh[dense] {tp = I}>}) -> tensor<1x4x2xi32> {
+  %part = spmd.convert %idx over @mesh[dense] [tp] (R -> V) dim 0 : tensor<2x4x2xi32> -> tensor<1x4x2xi32>
+  return %part : tensor<1x4x2xi32>
+}

@@ -51,3 +51,17 @@ func.func @negative_results_wrong_attr(
   // expected-error @+1 {{function result #0 declaration: 'spmd.local' must be a #spmd.local attribute or a non-empty array of them}}
   return %g : tensor<8xf32>
 }
+
+// -----
+
+// world 8 = dp4 x tp2 = edp2 x ep4.
+spmd.mesh @mesh world = 8 dense = [dp, tp = 2] expert = [edp, ep = 4, etp = 1]
+
+// An expert gradient declared complete over dp: the dp groups hold different
+// expert shards, so it has no type there at all.
+func.func @negative_results_mixed(
+    %g: tensor<8xf32> {spmd.local = #spmd.local<@mesh[expert] {edp = I, ep = V, etp = I}>})
+    -> (tensor<8xf32> {spmd.local = #spmd.local<@mesh[dense] {dp = I}>}) {
+  // expected-error @+1 {{result #0 (%arg0) has no local type on axis dp of @mesh[dense], but the function declares it I (the groups of dp span edp (I), ep (V) of @mesh[expert], where the value has different types)}}
+  return %g : tensor<8xf32>
+}

@@ -50,3 +50,26 @@ func.func @views_partially_typed(%a: tensor<4xf32> {spmd.local = #spmd.local<@me
   %s = moe.add %a, %b : tensor<4xf32>
   return %s : tensor<4xf32>
 }
+
+// -----
+
+// world 8 = dp2 x tp4 = edp4 x ep2: each ep group is half of a tp group.
+spmd.mesh @mesh world = 8 dense = [dp, tp = 4] expert = [edp, ep = 2, etp = 1]
+
+// CHECK-LABEL: func.func @views_part_of_group
+// CHECK: spmd.all_to_all {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V, etp = V}>]
+// CHECK: spmd.convert {{.*}}spmd.types = [#spmd.local<@mesh[expert] {ep = V}>]
+// CHECK: spmd.all_gather {{.*}}spmd.types = [#spmd.local<@mesh[expert] {ep = I}>]
+// V and I carry over to part of a group (R and P do not, see
+// verify-types-views-invalid.mlir): V tokens are V over ep, and an I value
+// over tp is I over the half of tp that ep covers. On edp, whose groups span
+// dp (V) and tp (I), %i has no single type, so the results are typed on ep
+// only.
+func.func @views_part_of_group(%x: tensor<8x4xf32> {spmd.local = #spmd.local<@mesh[dense] {dp = V, tp = V}>},
+                               %i: tensor<4x4xf32> {spmd.local = #spmd.local<@mesh[dense] {dp = V, tp = I}>},
+                               %send: tensor<2xi64>, %recv: tensor<2xi64>) -> tensor<?x4xf32> {
+  %y = spmd.all_to_all %x, %send, %recv over @mesh[expert] [ep] (V -> V) : tensor<8x4xf32>, tensor<2xi64>, tensor<2xi64> -> tensor<?x4xf32>
+  %s = spmd.convert %i over @mesh[expert] [ep] (I -> V) dim 0 : tensor<4x4xf32> -> tensor<2x4xf32>
+  %g = spmd.all_gather %s over @mesh[expert] [ep] (V -> I) dim 0 : tensor<2x4xf32> -> tensor<4x4xf32>
+  return %y : tensor<?x4xf32>
+}

@@ -1,4 +1,5 @@
-//===- LocalTypeAnalysis.h - local SPMD types of a per-rank program -*- C++ -*-===//
+//===- LocalTypeAnalysis.h - local SPMD types of a per-rank program -*- C++
+//-*-===//
 //
 // Infers, for every SSA value of a per-rank function, its local SPMD type
 // (R / I / V / P) on every mesh axis it is typed on, and checks the program
