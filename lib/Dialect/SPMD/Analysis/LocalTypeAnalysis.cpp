@@ -27,6 +27,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -87,9 +88,21 @@ struct Participant {
   bool isConstant = false;
   /// A constant, or integer data typed R or I: combines like a scalar.
   bool neutral = false;
+  /// A constant zero: a valid partial sum (summing zeros gives zero).
+  bool isZero = false;
   Kind kind = Kind::Replicate;
   std::optional<Location> origin;
 };
+
+/// A constant whose every element is zero (a splat zero, or a linalg.fill
+/// with zero): in a sum it is compatible with P.
+bool isZeroConstant(Value value) {
+  if (matchPattern(value, m_AnyZeroFloat()) || matchPattern(value, m_Zero()))
+    return true;
+  Operation *def = value.getDefiningOp();
+  return def && def->getName().getStringRef() == "linalg.fill" &&
+         def->getNumOperands() > 0 && isZeroConstant(def->getOperand(0));
+}
 
 bool isIntegerData(Type type) {
   Type element = getElementTypeOrSelf(type);
@@ -599,7 +612,7 @@ struct LocalTypeAnalysis::Impl {
       if (!p.isConstant && !p.neutral && p.kind == Kind::Partial) {
         if (!sumP)
           sumP = &p;
-      } else if (!sumOther) {
+      } else if (!sumOther && !p.isZero) {
         sumOther = &p;
       }
     }
@@ -690,6 +703,7 @@ struct LocalTypeAnalysis::Impl {
         p.role = rule ? rule->getRole(i) : OperandRole::NonLinear;
         if (type.state == State::Constant) {
           p.isConstant = p.neutral = true;
+          p.isZero = isZeroConstant(operand);
           parts.push_back(p);
           continue;
         }

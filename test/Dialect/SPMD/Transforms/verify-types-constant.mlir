@@ -32,3 +32,18 @@ func.func @constant_scales_partial(%p: tensor<f32> {spmd.local = #spmd.local<@me
   %s = arith.mulf %c, %p : tensor<f32>
   return %s : tensor<f32>
 }
+
+// CHECK-LABEL: func.func @constant_zero_plus_partial
+// CHECK: moe.add {{.*}}spmd.types = [#spmd.local<@mesh[dense] {tp = P}>]
+// CHECK: moe.add {{.*}}spmd.types = [#spmd.local<@mesh[dense] {tp = P}>]
+// Zero is the one constant a pending sum may be added to (summing zeros
+// gives zero): gradient accumulators start from zeros.
+func.func @constant_zero_plus_partial(%g: tensor<4xf32> {spmd.local = #spmd.local<@mesh[dense] {tp = P}>}) -> tensor<4xf32> {
+  %zeros = arith.constant dense<0.0> : tensor<4xf32>
+  %acc = moe.add %zeros, %g : tensor<4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %filled = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %acc2 = moe.add %filled, %acc : tensor<4xf32>
+  return %acc2 : tensor<4xf32>
+}
