@@ -504,7 +504,7 @@ struct LocalTypeAnalysis::Impl {
     const Participant *firstV = firstOf(nonNeutral, Kind::Varying);
     const Participant *firstP = firstOf(nonNeutral, Kind::Partial);
 
-    auto error = [&](const Participant *, const Participant *) {
+    auto error = [&]() {
       hadError = true;
       return op->emitOpError();
     };
@@ -521,7 +521,7 @@ struct LocalTypeAnalysis::Impl {
       for (const Participant *p : nonNeutral) {
         if (p->kind == first->kind)
           continue;
-        InFlightDiagnostic diag = error(first, p);
+        InFlightDiagnostic diag = error();
         diag << "cannot type '" << op->getName() << "' on " << axisName(axis)
              << ": " << operandName(first->index, first->value) << " is "
              << str(first->kind) << " but " << operandName(p->index, p->value)
@@ -532,7 +532,7 @@ struct LocalTypeAnalysis::Impl {
         return failure();
       }
       if (first->kind == Kind::Partial) {
-        InFlightDiagnostic diag = error(first, nullptr);
+        InFlightDiagnostic diag = error();
         diag << "cannot type '" << op->getName() << "' on " << axisName(axis)
              << ": " << operandName(first->index, first->value)
              << " is P (a pending sum) and the checker does not know whether "
@@ -548,7 +548,7 @@ struct LocalTypeAnalysis::Impl {
       const Participant *other = firstR ? firstR : firstV ? firstV : firstP;
       if (firstR && firstV)
         other = firstR->index < firstV->index ? firstR : firstV;
-      InFlightDiagnostic diag = error(firstI, other);
+      InFlightDiagnostic diag = error();
       diag << "cannot mix I and " << str(other->kind) << " on "
            << axisName(axis) << ": "
            << operandName(firstI->index, firstI->value) << " is I, "
@@ -572,7 +572,7 @@ struct LocalTypeAnalysis::Impl {
     }
     // From here on some operand is a pending sum.
     if (firstV) {
-      InFlightDiagnostic diag = error(firstP, firstV);
+      InFlightDiagnostic diag = error();
       diag << "cannot mix P and V on " << axisName(axis) << ": "
            << operandName(firstP->index, firstP->value) << " is P, "
            << operandName(firstV->index, firstV->value)
@@ -585,7 +585,7 @@ struct LocalTypeAnalysis::Impl {
       if (p->kind != Kind::Partial)
         continue;
       if (p->role == OperandRole::NonLinear) {
-        InFlightDiagnostic diag = error(p, nullptr);
+        InFlightDiagnostic diag = error();
         diag << "is " << rule->className << " in "
              << operandName(p->index, p->value) << ", which is P on "
              << axisName(axis)
@@ -596,7 +596,7 @@ struct LocalTypeAnalysis::Impl {
         return failure();
       }
       if (p->role == OperandRole::Index) {
-        InFlightDiagnostic diag = error(p, nullptr);
+        InFlightDiagnostic diag = error();
         diag << "uses " << operandName(p->index, p->value) << ", which is P on "
              << axisName(axis)
              << " (a pending sum), as index data; reduce it first";
@@ -617,7 +617,7 @@ struct LocalTypeAnalysis::Impl {
       }
     }
     if (sumP && sumOther) {
-      InFlightDiagnostic diag = error(sumP, sumOther);
+      InFlightDiagnostic diag = error();
       diag << "adds " << operandName(sumP->index, sumP->value)
            << ", which is P on " << axisName(axis) << ", to ";
       if (sumOther->isConstant)
@@ -642,7 +642,7 @@ struct LocalTypeAnalysis::Impl {
         break;
       }
     if (secondP) {
-      InFlightDiagnostic diag = error(firstP, secondP);
+      InFlightDiagnostic diag = error();
       diag << "has P in two factors on " << axisName(axis) << ": "
            << operandName(firstP->index, firstP->value) << " and "
            << operandName(secondP->index, secondP->value)
