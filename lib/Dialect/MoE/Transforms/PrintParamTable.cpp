@@ -82,8 +82,9 @@ void MoEPrintParamTablePass::runOnOperation() {
         return;
       }
       const placement::View *meshView = it->second.lookupView(view);
-      llvm::Expected<SmallVector<int64_t, 4>> local = placement::getLocalShape(
-          *meshView, type.getShape(), *tensorPlacement);
+      llvm::Expected<SmallVector<int64_t, 4>> local =
+          placement::getLocalShape(*meshView, type.getShape(),
+                                   *tensorPlacement);
       if (!local) {
         param.emitOpError() << llvm::toString(local.takeError());
         failed = true;
@@ -93,8 +94,9 @@ void MoEPrintParamTablePass::runOnOperation() {
       localText = formatShape(*local);
     }
     os << llvm::formatv("{0,-34} {1,-14} {2,-7} {3,-14} {4,-24} {5}\n",
-                        param.getSymName(), stringifyFamily(param.getFamily()),
-                        view, formatShape(type.getShape()), placementText,
+                        param.getSymName(),
+                        stringifyFamily(param.getFamily()), view,
+                        formatShape(type.getShape()), placementText,
                         localText);
   });
   os << "total parameters: " << totalElements << "\n";
