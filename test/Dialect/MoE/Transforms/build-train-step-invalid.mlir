@@ -23,13 +23,13 @@ module {
 // -----
 
 // With two gradient functions the choice must be explicit.
-// expected-error @+1 {{moe-build-train-step: 2 gradient functions (@a_grad, @b_grad); choose one with loss-fn}}
+// expected-error @+1 {{moe-build-train-step: 2 gradient functions (@negative_build_train_step_a_grad, @negative_build_train_step_b_grad); choose one with loss-fn}}
 module {
   moe.param @w : tensor<4xf32> family = norm
-  func.func @a_grad(%l: tensor<f32>, %g: tensor<4xf32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
+  func.func @negative_build_train_step_a_grad(%l: tensor<f32>, %g: tensor<4xf32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
     return %l, %g : tensor<f32>, tensor<4xf32>
   }
-  func.func @b_grad(%l: tensor<f32>, %g: tensor<4xf32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
+  func.func @negative_build_train_step_b_grad(%l: tensor<f32>, %g: tensor<4xf32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
     return %l, %g : tensor<f32>, tensor<4xf32>
   }
 }

@@ -7,9 +7,9 @@
 // RUN: not moefold-opt %s --moe-build-train-step="optimizer=sgd weight-decay=-1" 2>&1 | FileCheck %s --check-prefix=SGDDECAY
 // RUN: not moefold-opt %s --moe-build-train-step="max-grad-norm=inf" 2>&1 | FileCheck %s --check-prefix=MAXNORM
 // RUN: not moefold-opt %s --moe-build-train-step="loss-fn=missing" 2>&1 | FileCheck %s --check-prefix=MISSING
-// RUN: not moefold-opt %s --moe-build-train-step="loss-fn=@forward" 2>&1 | FileCheck %s --check-prefix=NOTGRAD
-// RUN: moefold-opt %s --moe-build-train-step="optimizer=sgd beta1=7 loss-fn=forward_grad" | FileCheck %s --check-prefix=SGDBETA
-// RUN: moefold-opt %s --moe-build-train-step="loss-fn=@forward_grad" | FileCheck %s --check-prefix=CHOSEN
+// RUN: not moefold-opt %s --moe-build-train-step="loss-fn=@options_forward" 2>&1 | FileCheck %s --check-prefix=NOTGRAD
+// RUN: moefold-opt %s --moe-build-train-step="optimizer=sgd beta1=7 loss-fn=options_forward_grad" | FileCheck %s --check-prefix=SGDBETA
+// RUN: moefold-opt %s --moe-build-train-step="loss-fn=@options_forward_grad" | FileCheck %s --check-prefix=CHOSEN
 
 // A typo in the optimizer name must not fall back to a default.
 // OPTIMIZER: error: moe-build-train-step: unknown optimizer 'adam' (expected 'adamw' or 'sgd')
@@ -25,7 +25,7 @@
 // loss-fn names a function that exists ...
 // MISSING: error: moe-build-train-step: loss-fn: no function named @missing
 // ... and is a gradient function (the leading @ is optional).
-// NOTGRAD: error: moe-build-train-step: loss-fn: @forward is not a gradient function (moe-autodiff creates @<loss function>_grad, returning the loss and {moe.grad_of} results)
+// NOTGRAD: error: moe-build-train-step: loss-fn: @options_forward is not a gradient function (moe-autodiff creates @<loss function>_grad, returning the loss and {moe.grad_of} results)
 // Betas are AdamW's: SGD ignores them.
 // SGDBETA: moe.sgd_step
 // Choosing among several gradient functions.
@@ -33,14 +33,14 @@
 // CHOSEN-NEXT: moe.fill 0.000000e+00
 
 moe.param @w : tensor<4xf32> family = norm
-func.func @forward(%l: tensor<f32>) -> (tensor<f32> {moe.loss}) {
+func.func @options_forward(%l: tensor<f32>) -> (tensor<f32> {moe.loss}) {
   return %l : tensor<f32>
 }
-func.func @forward_grad(%l: tensor<f32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
+func.func @options_forward_grad(%l: tensor<f32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
   %g = moe.fill 0.0 : tensor<4xf32>
   return %l, %g : tensor<f32>, tensor<4xf32>
 }
-func.func @other_grad(%l: tensor<f32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
+func.func @options_other_grad(%l: tensor<f32>) -> (tensor<f32> {moe.loss}, tensor<4xf32> {moe.grad_of = @w}) {
   %g = moe.fill 1.0 : tensor<4xf32>
   return %l, %g : tensor<f32>, tensor<4xf32>
 }

@@ -3,7 +3,7 @@
 // RUN: moefold-opt %s --moe-autodiff --moe-build-train-step="optimizer=adamw max-grad-norm=0 weight-decay=0.0 beta1=0.5 beta2=0.75 epsilon=1e-6" | FileCheck %s --check-prefix=CUSTOM
 // RUN: moefold-opt %s --moe-autodiff --moe-build-train-step="optimizer=sgd weight-decay=0.25 max-grad-norm=2.5" | FileCheck %s --check-prefix=SGDDECAY
 
-// The training step built from the gradient function of @loss, for AdamW
+// The training step built from the gradient function of the loss, for AdamW
 // (the default) and for SGD, with gradient buffers, global norm, clipping and one
 // update per parameter in declaration order.
 
@@ -21,8 +21,8 @@ moe.param @norm : tensor<4xf32> family = norm
 // ADAMW-NEXT: moe.state @adam_v.norm : tensor<4xf32>{{$}}
 // SGD-NOT: moe.state @adam
 
-// CHECK-LABEL: func.func @loss(
-// CHECK-LABEL: func.func @loss_grad(
+// CHECK-LABEL: func.func @build_train_step_loss(
+// CHECK-LABEL: func.func @build_train_step_loss_grad(
 
 // CHECK-LABEL: func.func @moefold_train_step(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<1x2x4xf32> {test.arg}, %[[T:[^:]*]]: tensor<1x2xi32>, %[[LR:[^:]*]]: tensor<f32>, %[[STEP:[^:]*]]: tensor<f32>)
@@ -68,7 +68,7 @@ moe.param @norm : tensor<4xf32> family = norm
 // An explicit weight decay overrides the optimizer's default.
 // SGDDECAY: moe.clip_scale %{{.*}} max_norm = 2.500000e+00
 // SGDDECAY: moe.sgd_step {{.*}} weight_decay = 2.500000e-01 : tensor<4x4xf32>
-func.func @loss(%x: tensor<1x2x4xf32> {test.arg}, %targets: tensor<1x2xi32>) -> (tensor<f32> {moe.loss}) {
+func.func @build_train_step_loss(%x: tensor<1x2x4xf32> {test.arg}, %targets: tensor<1x2xi32>) -> (tensor<f32> {moe.loss}) {
   %n = moe.get_param @norm : tensor<4xf32>
   %h = moe.rms_norm %x, %n : tensor<1x2x4xf32>, tensor<4xf32>
   %w = moe.get_param @w : tensor<4x4xf32>
