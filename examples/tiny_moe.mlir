@@ -2,7 +2,8 @@
 // written once at global (single-device) semantics.
 //
 //   vocab 256, hidden 64, 2 layers, batch 2 x sequence 16 (T = 32 tokens)
-//   attention: GQA, 4 query heads, 2 kv heads, head dim 16, causal
+//   attention: GQA, 8 query heads, 4 kv heads, head dim 8, causal (heads
+//              shard over tp = 1, 2 or 4)
 //   MoE block: softmax router, top-2 of 8 routed experts (F = 128) with
 //              renormalisation + one shared expert (F = 128)
 //   loss:      mean token cross-entropy + 0.01 * load-balancing loss per layer
@@ -72,7 +73,7 @@ module {
     %l0_q = moe.linear %l0_x, %l0_wq : tensor<2x16x64xf32>, tensor<64x64xf32>
     %l0_k = moe.linear %l0_x, %l0_wk : tensor<2x16x64xf32>, tensor<64x32xf32>
     %l0_v = moe.linear %l0_x, %l0_wv : tensor<2x16x64xf32>, tensor<64x32xf32>
-    %l0_attn = moe.attention %l0_q, %l0_k, %l0_v num_heads = 4 num_kv_heads = 2 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
+    %l0_attn = moe.attention %l0_q, %l0_k, %l0_v num_heads = 8 num_kv_heads = 4 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
     %l0_attn_out = moe.linear %l0_attn, %l0_wo : tensor<2x16x64xf32>, tensor<64x64xf32>
     %l0_h1 = moe.add %h0, %l0_attn_out : tensor<2x16x64xf32>
 
@@ -105,7 +106,7 @@ module {
     %l1_q = moe.linear %l1_x, %l1_wq : tensor<2x16x64xf32>, tensor<64x64xf32>
     %l1_k = moe.linear %l1_x, %l1_wk : tensor<2x16x64xf32>, tensor<64x32xf32>
     %l1_v = moe.linear %l1_x, %l1_wv : tensor<2x16x64xf32>, tensor<64x32xf32>
-    %l1_attn = moe.attention %l1_q, %l1_k, %l1_v num_heads = 4 num_kv_heads = 2 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
+    %l1_attn = moe.attention %l1_q, %l1_k, %l1_v num_heads = 8 num_kv_heads = 4 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
     %l1_attn_out = moe.linear %l1_attn, %l1_wo : tensor<2x16x64xf32>, tensor<64x64xf32>
     %l1_h1 = moe.add %l0_h2, %l1_attn_out : tensor<2x16x64xf32>
 

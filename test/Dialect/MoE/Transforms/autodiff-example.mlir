@@ -58,7 +58,7 @@
 // Layer 0 after layer 1.
 // CHECK: moe.aux_loss_grad %{{.*}}, %{{.*}}, %[[SEED]] num_experts = 8
 // CHECK: moe.router_grad
-// CHECK: moe.attention_grad {{.*}} num_heads = 4 num_kv_heads = 2 causal
+// CHECK: moe.attention_grad {{.*}} num_heads = 8 num_kv_heads = 4 causal
 // CHECK: %[[DEMBED:.*]] = moe.embedding_grad %[[TOKENS]], %{{.*}} : tensor<2x16xi32>, tensor<2x16x64xf32> -> tensor<256x64xf32>
 // CHECK-NOT: moe.fill
 // CHECK: return %[[LOSS]], %[[DEMBED]], {{.*}}, %[[DFN]], %[[DHEAD]] : tensor<f32>, tensor<256x64xf32>,
