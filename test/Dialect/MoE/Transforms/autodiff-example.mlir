@@ -7,7 +7,7 @@
 
 // CHECK-LABEL: func.func @train_step(
 // CHECK-LABEL: func.func @train_step_grad(
-// CHECK-SAME: %[[TOKENS:[^:]*]]: tensor<2x16xi32>, %[[TARGETS:[^:]*]]: tensor<2x16xi32>
+// CHECK-SAME: %[[TOKENS:[^:]*]]: tensor<8x16xi32>, %[[TARGETS:[^:]*]]: tensor<8x16xi32>
 // CHECK-SAME: -> (tensor<f32> {moe.loss}
 // CHECK-SAME: {moe.grad_of = @embed}
 // CHECK-SAME: {moe.grad_of = @layers.0.attn_norm}
@@ -59,6 +59,6 @@
 // CHECK: moe.aux_loss_grad %{{.*}}, %{{.*}}, %[[SEED]] num_experts = 8
 // CHECK: moe.router_grad
 // CHECK: moe.attention_grad {{.*}} num_heads = 8 num_kv_heads = 4 causal
-// CHECK: %[[DEMBED:.*]] = moe.embedding_grad %[[TOKENS]], %{{.*}} : tensor<2x16xi32>, tensor<2x16x64xf32> -> tensor<256x64xf32>
+// CHECK: %[[DEMBED:.*]] = moe.embedding_grad %[[TOKENS]], %{{.*}} : tensor<8x16xi32>, tensor<8x16x64xf32> -> tensor<256x64xf32>
 // CHECK-NOT: moe.fill
 // CHECK: return %[[LOSS]], %[[DEMBED]], {{.*}}, %[[DFN]], %[[DHEAD]] : tensor<f32>, tensor<256x64xf32>,

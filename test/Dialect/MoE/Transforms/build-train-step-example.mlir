@@ -17,7 +17,7 @@
 // CHECK-LABEL: func.func @train_step(
 // CHECK-LABEL: func.func @train_step_grad(
 // CHECK-LABEL: func.func @moefold_train_step(
-// CHECK-SAME: %[[TOKENS:[^:]*]]: tensor<2x16xi32>, %[[TARGETS:[^:]*]]: tensor<2x16xi32>, %[[LR:[^:]*]]: tensor<f32>, %[[STEP:[^:]*]]: tensor<f32>)
+// CHECK-SAME: %[[TOKENS:[^:]*]]: tensor<8x16xi32>, %[[TARGETS:[^:]*]]: tensor<8x16xi32>, %[[LR:[^:]*]]: tensor<f32>, %[[STEP:[^:]*]]: tensor<f32>)
 // CHECK-SAME: -> (tensor<f32>, tensor<f32>, tensor<i1>)
 // CHECK: moe.embedding_grad %[[TOKENS]]
 // CHECK-NEXT: moe.set_state @grad.embed,
