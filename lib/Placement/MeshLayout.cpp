@@ -219,7 +219,7 @@ MeshLayout::resolveAxes(const View &view,
   for (StringRef name : axisNames) {
     std::optional<unsigned> axis = view.findAxis(name);
     if (!axis)
-      return makeError("unknown axis '" + name + "' in " + view.getName() +
+      return makeError("unknown axis '" + name + "' in the " + view.getName() +
                        " view");
     if (llvm::is_contained(axes, *axis))
       return makeError("axis '" + name + "' appears twice");

@@ -47,7 +47,7 @@ TEST(MeshLayoutErrors, EtpAboveOneIsNotSupported) {
                         "etp = 2 is not supported yet");
   EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 4, 4),
                         "etp = 4 is not supported yet");
-  EXPECT_ERROR_CONTAINS(checkEtpSupported(3), "got etp = 3");
+  EXPECT_ERROR_CONTAINS(checkEtpSupported(3), "etp = 3 is not supported yet");
   EXPECT_EQ(errorMessage(checkEtpSupported(1)), "<success>");
 }
 
