@@ -7,6 +7,9 @@
 #include "moefold/Dialect/MoE/Analysis/ShardingDecision.h"
 
 #include "moefold/Dialect/SPMD/IR/MeshLayoutBridge.h"
+#include "moefold/Dialect/SPMD/IR/SPMDDialect.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
@@ -140,6 +143,28 @@ PlacementContext::getDeclaredPlacement(Operation *declaration) {
   if (auto param = dyn_cast<ParamOp>(declaration))
     return getParamPlacement(param);
   return getStatePlacement(cast<StateOp>(declaration));
+}
+
+FailureOr<TensorPlacement>
+PlacementContext::getPropagatedPlacement(Value value) {
+  Attribute attr;
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    if (auto func = dyn_cast<FunctionOpInterface>(
+            arg.getOwner()->getParentOp()))
+      attr = func.getArgAttr(arg.getArgNumber(),
+                             spmd::SPMDDialect::kPlacementArgAttrName);
+  } else if (auto array = value.getDefiningOp()->getAttrOfType<ArrayAttr>(
+                 kPlacementsAttrName)) {
+    unsigned index = cast<OpResult>(value).getResultNumber();
+    if (index < array.size())
+      attr = array[index];
+  }
+  auto placementAttr = dyn_cast_or_null<spmd::PlacementAttr>(attr);
+  if (!placementAttr)
+    return emitError(value.getLoc())
+           << "value has no propagated placement (run "
+              "moe-propagate-placements first)";
+  return fromAttr(placementAttr, [&] { return emitError(value.getLoc()); });
 }
 
 //===----------------------------------------------------------------------===//
@@ -618,4 +643,26 @@ moefold::moe::decideSharding(Operation *op, const ShardingRule &rule,
   }
 
   return Decider(op, rule, context, operands, noteOrigin).run();
+}
+
+FailureOr<OpSharding> moefold::moe::decideShardingFromIR(
+    Operation *op, PlacementContext &context) {
+  FailureOr<ShardingRule> rule = getShardingRule(op);
+  if (failed(rule))
+    return op->emitError() << "'" << op->getName()
+                           << "' has no sharding rule";
+  SmallVector<TensorPlacement, 4> storage;
+  storage.reserve(op->getNumOperands());
+  SmallVector<OperandPlacement, 4> operands(op->getNumOperands());
+  for (auto [index, value] : llvm::enumerate(op->getOperands())) {
+    if (!rule->getOperand(index).isTensor)
+      continue;
+    FailureOr<TensorPlacement> placement =
+        context.getPropagatedPlacement(value);
+    if (failed(placement))
+      return failure();
+    storage.push_back(std::move(*placement));
+    operands[index].placement = &storage.back();
+  }
+  return decideSharding(op, *rule, context, operands);
 }

@@ -175,12 +175,15 @@ public:
     }
     return ids;
   }
-  /// Fresh factors for every dim of operand `operand`.
+  /// Fresh factors for every dim of operand `operand`, named `d<dim>`, or
+  /// `<prefix><operand>_<dim>` when the operands do not share them.
   Dims freshDims(unsigned operand, bool replicated = false,
-                 StringRef prefix = "d") {
+                 StringRef prefix = "") {
     Dims dims;
     for (unsigned dim = 0; dim < operandRank(operand); ++dim) {
-      std::string name = (prefix + Twine(operand) + "_" + Twine(dim)).str();
+      std::string name =
+          prefix.empty() ? "d" + std::to_string(dim)
+                         : (prefix + Twine(operand) + "_" + Twine(dim)).str();
       int64_t size = operandDim(operand, dim);
       dims.push_back({replicated ? replicatedOnly(name, size)
                                  : factor(name, size)});
@@ -302,7 +305,7 @@ using B = ShardingRuleBuilder;
 
 // Elementwise ops: every dim one shared parallel factor.
 static void buildElementwise(B &b, unsigned numOperands, unsigned numResults) {
-  Dims dims = b.freshDims(0, /*replicated=*/false, "e");
+  Dims dims = b.freshDims(0);
   for (unsigned i = 0; i < numOperands; ++i)
     b.operand(i, dims);
   for (unsigned i = 0; i < numResults; ++i)
@@ -661,13 +664,22 @@ static void buildGlobalNorm(B &b, unsigned numOperands) {
 /// share their dims; the scalars after them are on their own views.
 static void buildOptimizerStep(B &b, unsigned numShared, unsigned numOperands,
                                unsigned numResults) {
-  Dims dims = b.freshDims(0, /*replicated=*/false, "p");
+  Dims dims = b.freshDims(0);
   for (unsigned i = 0; i < numShared; ++i)
     b.operand(i, dims);
   for (unsigned i = numShared; i < numOperands; ++i)
     b.operand(i, {}, TensorView::Own);
   for (unsigned i = 0; i < numResults; ++i)
     b.result(i, dims);
+}
+
+/// Fresh parallel factors for every dim of result 0 (fill, reads).
+static Dims freshResultDims(B &b, Operation *op) {
+  Dims dims;
+  for (auto [dim, size] : llvm::enumerate(
+           cast<RankedTensorType>(op->getResultTypes()[0]).getShape()))
+    dims.push_back({b.factor("d" + std::to_string(dim), size)});
+  return dims;
 }
 
 FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
@@ -729,23 +741,20 @@ FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
             return buildCrossEntropy(b, true), true;
           })
           .Case([&](FillOp) {
-            Dims dims;
-            for (int64_t size : cast<RankedTensorType>(op->getResultTypes()[0])
-                                    .getShape())
-              dims.push_back({b.factor("d", size)});
-            b.result(0, dims);
+            b.result(0, freshResultDims(b, op));
             return true;
           })
           .Case<GetParamOp, GetStateOp>([&](Operation *) {
-            Dims dims;
-            for (int64_t size : cast<RankedTensorType>(op->getResultTypes()[0])
-                                    .getShape())
-              dims.push_back({b.factor("d", size)});
-            b.result(0, dims);
+            b.result(0, freshResultDims(b, op));
             return true;
           })
           .Case<SetParamOp, SetStateOp>([&](Operation *) {
-            b.operand(0, b.freshDims(0));
+            // Placed by the declaration: the dims are parallel, not summed.
+            Dims dims;
+            for (unsigned dim = 0; dim < b.operandRank(0); ++dim)
+              dims.push_back(
+                  {b.parallel("d" + std::to_string(dim), b.operandDim(0, dim))});
+            b.operand(0, dims);
             return true;
           })
           .Case([&](GlobalNormOp norm) {

@@ -222,6 +222,36 @@ LogicalResult FunctionPropagation::run() {
   return success();
 }
 
+/// Prints, per op, its rule and the placements decided from the attributes
+/// just written (the view moe-partition has of the function).
+static LogicalResult printFunctionDecisions(func::FuncOp func,
+                                            PlacementContext &context) {
+  raw_ostream &os = llvm::outs();
+  os << "decisions of @" << func.getSymName() << "\n";
+  for (Operation &op : func.getBody().front()) {
+    FailureOr<ShardingRule> rule = getShardingRule(&op);
+    FailureOr<OpSharding> sharding = decideShardingFromIR(&op, context);
+    if (failed(rule) || failed(sharding))
+      return failure();
+    os << "  " << op.getName() << " " << *rule << "\n";
+    auto printAll = [&](StringRef label,
+                        ArrayRef<std::optional<TensorPlacement>> list) {
+      os << "    " << label << ":";
+      for (const std::optional<TensorPlacement> &placement : list) {
+        os << " ";
+        if (placement)
+          os << placement->getViewName() << *placement;
+        else
+          os << "-";
+      }
+      os << "\n";
+    };
+    printAll("needs", sharding->operands);
+    printAll("gives", sharding->results);
+  }
+  return success();
+}
+
 spmd::MeshOp MoEPropagatePlacementsPass::findMesh(ModuleOp module) {
   SmallVector<spmd::MeshOp> meshes(module.getOps<spmd::MeshOp>());
   StringRef name = StringRef(meshName).ltrim('@');
@@ -273,7 +303,11 @@ void MoEPropagatePlacementsPass::runOnOperation() {
   for (func::FuncOp func : module.getOps<func::FuncOp>()) {
     if (!isStepFunction(func))
       continue;
-    if (failed(FunctionPropagation(func, **context, *batch).run()))
+    if (failed(FunctionPropagation(func, **context, *batch).run())) {
+      failedAny = true;
+      continue;
+    }
+    if (printDecisions && failed(printFunctionDecisions(func, **context)))
       failedAny = true;
   }
   if (failedAny)

@@ -91,6 +91,13 @@ public:
   mlir::FailureOr<placement::TensorPlacement>
   getDeclaredPlacement(mlir::Operation *declaration);
 
+  /// The placement propagation wrote for `value`: the `spmd.placement`
+  /// attribute of a function argument or the entry of the defining op's
+  /// `spmd.placements`. Emits at the value's location when there is none or
+  /// it is malformed.
+  mlir::FailureOr<placement::TensorPlacement>
+  getPropagatedPlacement(mlir::Value value);
+
 private:
   PlacementContext(mlir::ModuleOp module, spmd::MeshOp mesh,
                    placement::MeshLayout layout)
@@ -142,6 +149,13 @@ decideSharding(mlir::Operation *op, const ShardingRule &rule,
                PlacementContext &context,
                llvm::ArrayRef<OperandPlacement> operands,
                NoteOperandOrigin noteOrigin = nullptr);
+
+/// decideSharding for an op of an already propagated function: the operand
+/// placements are read from the IR (getPropagatedPlacement) and nothing is
+/// treated as declared. This is what moe-partition calls to learn the
+/// placement each operand must be redistributed to.
+mlir::FailureOr<OpSharding> decideShardingFromIR(mlir::Operation *op,
+                                                 PlacementContext &context);
 
 } // namespace moefold::moe
 

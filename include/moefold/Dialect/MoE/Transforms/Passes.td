@@ -148,7 +148,11 @@ def MoEPropagatePlacementsPass
     Option<"meshName", "mesh", "std::string", "\"\"",
            "The spmd.mesh to propagate on (default: the only one).">,
     Option<"batchAxis", "batch-axis", "std::string", "\"dp\"",
-           "The dense-view axis that shards the batch of the arguments.">
+           "The dense-view axis that shards the batch of the arguments.">,
+    Option<"printDecisions", "print-decisions", "bool", "false",
+           "Print every op's sharding rule and the placements its operands "
+           "are needed in, re-decided from the written attributes as "
+           "moe-partition sees them.">
   ];
   let dependentDialects = ["::moefold::spmd::SPMDDialect"];
 }
