@@ -694,7 +694,11 @@ FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
                            attention.getNumKvHeads());
             return true;
           })
-          .Case([&](SwiGLUOp) { return buildElementwise(b, 2, 1), true; })
+          .Case([&](SwiGLUOp) {
+            buildElementwise(b, 2, 1);
+            b.linear({1}, {0}); // silu(gate) * up is linear in up
+            return true;
+          })
           .Case([&](AddOp) {
             buildElementwise(b, 2, 1);
             b.linear({0, 1}, {0});
