@@ -402,30 +402,41 @@ LogicalResult Decider::assignFactors() {
       if (view.getAxisSize(axis) == 1)
         continue;
       AxisKey key{viewName.str(), axis};
-      for (auto [index, tensor] : llvm::enumerate(rule.getOperands())) {
-        if (!inputs[index] || operandViews[index] != viewName ||
-            tensor.partialOver)
-          continue;
-        const AxisPlacement &placement = (*inputs[index])[axis];
-        if (!placement.isShard())
-          continue;
-        std::optional<unsigned> factor =
-            proposedFactor(tensor, placement.getShardDim());
-        if (!factor)
-          continue;
-        SmallVector<unsigned, 2> &onAxis = axisFactors[key];
-        if (llvm::is_contained(onAxis, *factor))
-          continue;
-        if (!llvm::all_of(onAxis, [&](unsigned other) {
-              return rule.areCompatible(other, *factor);
-            }))
-          continue;
-        if (onAxis.empty())
-          axisWinner[key] = index;
-        onAxis.push_back(*factor);
-        factorAxes[*factor].push_back(key);
-        if (failed(checkFactor(*factor)))
-          return failure();
+      // A compound dim sharded on the axis does not say which of its factors
+      // the axis splits: the single-factor dims propose first, and a
+      // compound dim only agrees with them (any of its factors on the axis)
+      // or, when none did, proposes its major factor.
+      for (bool compoundPass : {false, true}) {
+        for (auto [index, tensor] : llvm::enumerate(rule.getOperands())) {
+          if (!inputs[index] || operandViews[index] != viewName ||
+              tensor.partialOver)
+            continue;
+          const AxisPlacement &placement = (*inputs[index])[axis];
+          if (!placement.isShard() ||
+              placement.getShardDim() >=
+                  static_cast<int64_t>(tensor.dims.size()))
+            continue;
+          ArrayRef<unsigned> dimFactors = tensor.dims[placement.getShardDim()];
+          if ((dimFactors.size() > 1) != compoundPass)
+            continue;
+          SmallVector<unsigned, 2> &onAxis = axisFactors[key];
+          if (llvm::any_of(dimFactors, [&](unsigned factor) {
+                return llvm::is_contained(onAxis, factor);
+              }))
+            continue;
+          std::optional<unsigned> factor =
+              proposedFactor(tensor, placement.getShardDim());
+          if (!factor || !llvm::all_of(onAxis, [&](unsigned other) {
+                return rule.areCompatible(other, *factor);
+              }))
+            continue;
+          if (onAxis.empty())
+            axisWinner[key] = index;
+          onAxis.push_back(*factor);
+          factorAxes[*factor].push_back(key);
+          if (failed(checkFactor(*factor)))
+            return failure();
+        }
       }
     }
   }
@@ -440,11 +451,14 @@ LogicalResult Decider::checkConflicts() {
     for (unsigned axis = 0; axis < placement.getNumAxes(); ++axis) {
       if (!placement[axis].isShard())
         continue;
-      std::optional<unsigned> factor =
-          proposedFactor(tensor, placement[axis].getShardDim());
+      int64_t dim = placement[axis].getShardDim();
+      std::optional<unsigned> factor = proposedFactor(tensor, dim);
       AxisKey key{operandViews[index], axis};
       const SmallVector<unsigned, 2> &onAxis = factorsOn(key);
-      if (!factor || onAxis.empty() || llvm::is_contained(onAxis, *factor))
+      if (!factor || onAxis.empty() ||
+          llvm::any_of(tensor.dims[dim], [&](unsigned other) {
+            return llvm::is_contained(onAxis, other);
+          }))
         continue;
       unsigned winner = axisWinner.at(key);
       InFlightDiagnostic diag = op->emitError();
