@@ -56,9 +56,9 @@ PlacementContext::normalize(const TensorPlacement &placement) const {
   return result;
 }
 
-FailureOr<TensorPlacement> PlacementContext::fromAttr(
-    spmd::PlacementAttr attr,
-    function_ref<InFlightDiagnostic()> emitError) const {
+FailureOr<TensorPlacement>
+PlacementContext::fromAttr(spmd::PlacementAttr attr,
+                           function_ref<InFlightDiagnostic()> emitError) const {
   if (attr.getMesh().getValue() != mesh.getSymName())
     return emitError() << "placement " << attr << " is on mesh "
                        << attr.getMesh() << ", but placements are propagated "
@@ -114,10 +114,8 @@ ParamOp PlacementContext::getStateParam(StateOp state) {
   StringRef name = state.getSymName();
   for (size_t dot = name.find('.'); dot != StringRef::npos;
        dot = name.find('.', dot + 1)) {
-    auto param = dyn_cast_or_null<ParamOp>(
-        symbolTable.lookupSymbolIn(module, StringAttr::get(state.getContext(),
-                                                           name.drop_front(
-                                                               dot + 1))));
+    auto param = dyn_cast_or_null<ParamOp>(symbolTable.lookupSymbolIn(
+        module, StringAttr::get(state.getContext(), name.drop_front(dot + 1))));
     if (param && param.getType() == state.getType())
       return param;
   }
@@ -149,8 +147,8 @@ FailureOr<TensorPlacement>
 PlacementContext::getPropagatedPlacement(Value value) {
   Attribute attr;
   if (auto arg = dyn_cast<BlockArgument>(value)) {
-    if (auto func = dyn_cast<FunctionOpInterface>(
-            arg.getOwner()->getParentOp()))
+    if (auto func =
+            dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp()))
       attr = func.getArgAttr(arg.getArgNumber(),
                              spmd::SPMDDialect::kPlacementArgAttrName);
   } else if (auto array = value.getDefiningOp()->getAttrOfType<ArrayAttr>(
@@ -309,8 +307,8 @@ LogicalResult Decider::resolveViews() {
       if (!isFullyReplicated(placement))
         return op->emitError()
                << "operand #" << index << " of " << op->getName()
-               << " is placed on the " << placement.getViewName()
-               << " view as " << printPlacement(placement) << ", but the op needs it on the "
+               << " is placed on the " << placement.getViewName() << " view as "
+               << printPlacement(placement) << ", but the op needs it on the "
                << operandViews.back() << " view";
       placement = context.getReplicated(operandViews.back());
     }
@@ -348,10 +346,9 @@ LogicalResult Decider::checkFactor(unsigned factor) {
   for (const WholeUnitConstraint &unit : info.wholeUnits)
     if (unit.count % blocks != 0)
       return op->emitError()
-             << "cannot shard " << op->getName() << " " << unit.what
-             << " over " << describeAxes(axes) << " = " << blocks << ": "
-             << unit.countName << " = " << unit.count
-             << " is not divisible by " << blocks;
+             << "cannot shard " << op->getName() << " " << unit.what << " over "
+             << describeAxes(axes) << " = " << blocks << ": " << unit.countName
+             << " = " << unit.count << " is not divisible by " << blocks;
 
   // Every dim that carries the factor must split evenly, and the axes of a
   // compound dim must nest in view order.
@@ -371,8 +368,7 @@ LogicalResult Decider::checkFactor(unsigned factor) {
         if (position > 0 && dimAxes[position - 1].second >= key.second)
           return op->emitError()
                  << "cannot shard " << op->getName() << " " << kind << " #"
-                 << index << " dim " << dim << " over "
-                 << describeAxes(dimAxes)
+                 << index << " dim " << dim << " over " << describeAxes(dimAxes)
                  << ": its factors would nest the axes against the view order";
       }
       int64_t size = tensor.shape[dim];
@@ -463,12 +459,11 @@ LogicalResult Decider::checkConflicts() {
       unsigned winner = axisWinner.at(key);
       InFlightDiagnostic diag = op->emitError();
       diag << "placement conflict in " << op->getName() << " on "
-          << axisName(key) << ": operand #" << index << " is declared "
-          << printAxisPlacement(placement[axis]) << " (factor '"
-          << rule.getFactor(*factor).name << "'), but operand #" << winner
-          << " is " << printAxisPlacement((*inputs[winner])[axis])
-          << " there (factor '" << rule.getFactor(onAxis.front()).name
-          << "')";
+           << axisName(key) << ": operand #" << index << " is declared "
+           << printAxisPlacement(placement[axis]) << " (factor '"
+           << rule.getFactor(*factor).name << "'), but operand #" << winner
+           << " is " << printAxisPlacement((*inputs[winner])[axis])
+           << " there (factor '" << rule.getFactor(onAxis.front()).name << "')";
       if (noteOrigin) {
         noteOrigin(diag, index);
         noteOrigin(diag, winner);
@@ -539,8 +534,7 @@ TensorPlacement Decider::requiredOperand(unsigned index) const {
       required.set(axis, AxisPlacement::shard(dim));
       continue;
     }
-    if (tensor.partialOver &&
-        llvm::is_contained(onAxis, *tensor.partialOver)) {
+    if (tensor.partialOver && llvm::is_contained(onAxis, *tensor.partialOver)) {
       required.set(axis, AxisPlacement::partial());
       continue;
     }
@@ -617,11 +611,9 @@ FailureOr<OpSharding> Decider::run() {
   return sharding;
 }
 
-FailureOr<OpSharding>
-moefold::moe::decideSharding(Operation *op, const ShardingRule &rule,
-                             PlacementContext &context,
-                             ArrayRef<OperandPlacement> operands,
-                             NoteOperandOrigin noteOrigin) {
+FailureOr<OpSharding> moefold::moe::decideSharding(
+    Operation *op, const ShardingRule &rule, PlacementContext &context,
+    ArrayRef<OperandPlacement> operands, NoteOperandOrigin noteOrigin) {
   assert(operands.size() == rule.getNumOperands() &&
          "one placement per operand");
 
@@ -643,8 +635,8 @@ moefold::moe::decideSharding(Operation *op, const ShardingRule &rule,
   else if (auto set = dyn_cast<SetStateOp>(op))
     writeName = set.getNameAttr();
   if (readName || writeName) {
-    FailureOr<TensorPlacement> placement = declared(readName ? readName
-                                                             : writeName);
+    FailureOr<TensorPlacement> placement =
+        declared(readName ? readName : writeName);
     if (failed(placement))
       return failure();
     OpSharding sharding;
@@ -659,12 +651,11 @@ moefold::moe::decideSharding(Operation *op, const ShardingRule &rule,
   return Decider(op, rule, context, operands, noteOrigin).run();
 }
 
-FailureOr<OpSharding> moefold::moe::decideShardingFromIR(
-    Operation *op, PlacementContext &context) {
+FailureOr<OpSharding>
+moefold::moe::decideShardingFromIR(Operation *op, PlacementContext &context) {
   FailureOr<ShardingRule> rule = getShardingRule(op);
   if (failed(rule))
-    return op->emitError() << "'" << op->getName()
-                           << "' has no sharding rule";
+    return op->emitError() << "'" << op->getName() << "' has no sharding rule";
   SmallVector<TensorPlacement, 4> storage;
   storage.reserve(op->getNumOperands());
   SmallVector<OperandPlacement, 4> operands(op->getNumOperands());

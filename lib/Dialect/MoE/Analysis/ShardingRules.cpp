@@ -71,8 +71,7 @@ static void printTensorFactors(raw_ostream &os, const ShardingRule &rule,
   os << "[";
   llvm::interleaveComma(tensor.dims, os, [&](ArrayRef<unsigned> factors) {
     llvm::interleave(
-        factors, os, [&](unsigned id) { os << rule.getFactor(id).name; },
-        "*");
+        factors, os, [&](unsigned id) { os << rule.getFactor(id).name; }, "*");
   });
   os << "]";
   if (tensor.view == TensorView::Dense)
@@ -127,7 +126,7 @@ using Dims = SmallVector<SmallVector<unsigned, 2>, 4>;
 /// and get their factors from the table below.
 class ShardingRuleBuilder {
 public:
-  explicit ShardingRuleBuilder(Operation *op) : op(op) {
+  explicit ShardingRuleBuilder(Operation *op) {
     for (Value value : op->getOperands())
       rule.operands.push_back(makeTensor(value.getType()));
     for (Value value : op->getResults())
@@ -185,8 +184,8 @@ public:
           prefix.empty() ? "d" + std::to_string(dim)
                          : (prefix + Twine(operand) + "_" + Twine(dim)).str();
       int64_t size = operandDim(operand, dim);
-      dims.push_back({replicated ? replicatedOnly(name, size)
-                                 : factor(name, size)});
+      dims.push_back(
+          {replicated ? replicatedOnly(name, size) : factor(name, size)});
     }
     return dims;
   }
@@ -262,7 +261,6 @@ private:
     return rule.factors.size() - 1;
   }
 
-  Operation *op;
   ShardingRule rule;
   SmallVector<bool, 8> explicitKind;
 };
@@ -654,8 +652,7 @@ static void buildGlobalNorm(B &b, unsigned numOperands) {
   // Every element of every operand is summed (as a square): each operand
   // has its own reduction factors on its own view.
   for (unsigned i = 0; i < numOperands; ++i)
-    b.operand(i, b.freshDims(i, /*replicated=*/false, "g"),
-              TensorView::Own);
+    b.operand(i, b.freshDims(i, /*replicated=*/false, "g"), TensorView::Own);
   b.result(0, {}, TensorView::Dense);
   b.crossViewPartial(0);
 }
@@ -716,9 +713,8 @@ FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
             return true;
           })
           .Case([&](AuxLossOp) { return buildAuxLoss(b, false), true; })
-          .Case([&](CrossEntropyOp) {
-            return buildCrossEntropy(b, false), true;
-          })
+          .Case(
+              [&](CrossEntropyOp) { return buildCrossEntropy(b, false), true; })
           .Case([&](EmbeddingGradOp) { return buildEmbeddingGrad(b), true; })
           .Case([&](RMSNormGradOp) { return buildRMSNormGrad(b), true; })
           .Case([&](LinearGradOp) { return buildLinearGrad(b), true; })
@@ -756,8 +752,8 @@ FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
             // Placed by the declaration: the dims are parallel, not summed.
             Dims dims;
             for (unsigned dim = 0; dim < b.operandRank(0); ++dim)
-              dims.push_back(
-                  {b.parallel("d" + std::to_string(dim), b.operandDim(0, dim))});
+              dims.push_back({b.parallel("d" + std::to_string(dim),
+                                         b.operandDim(0, dim))});
             b.operand(0, dims);
             return true;
           })
@@ -772,9 +768,8 @@ FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
             return true;
           })
           .Case([&](SGDStepOp) { return buildOptimizerStep(b, 2, 5, 1), true; })
-          .Case([&](AdamWStepOp) {
-            return buildOptimizerStep(b, 4, 8, 3), true;
-          })
+          .Case(
+              [&](AdamWStepOp) { return buildOptimizerStep(b, 4, 8, 3), true; })
           .Case([&](func::ReturnOp ret) {
             // A step function returns global values, identical on every
             // rank (the driver prints the loss and the norm): R everywhere.

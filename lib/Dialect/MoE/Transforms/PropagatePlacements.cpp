@@ -99,8 +99,9 @@ LogicalResult FunctionPropagation::seedArguments() {
     unsigned index = arg.getArgNumber();
     if (auto attr = func.getArgAttrOfType<spmd::PlacementAttr>(
             index, spmd::SPMDDialect::kPlacementArgAttrName)) {
-      FailureOr<TensorPlacement> placement = context.fromAttr(
-          attr, [&] { return func.emitError() << "argument #" << index << ": "; });
+      FailureOr<TensorPlacement> placement = context.fromAttr(attr, [&] {
+        return func.emitError() << "argument #" << index << ": ";
+      });
       if (failed(placement))
         return failure();
       placements.try_emplace(arg, *placement);
@@ -114,9 +115,8 @@ LogicalResult FunctionPropagation::seedArguments() {
       if (batch % size != 0)
         return emitError(arg.getLoc())
                << "cannot shard argument #" << index << " of @"
-               << func.getSymName() << " over "
-               << dense.getAxis(batchAxis).name << " = " << size
-               << ": its batch dim 0 of size " << batch
+               << func.getSymName() << " over " << dense.getAxis(batchAxis).name
+               << " = " << size << ": its batch dim 0 of size " << batch
                << " is not divisible by " << size
                << " (annotate the argument with spmd.placement, or change "
                   "the batch or the mesh)";
@@ -161,8 +161,7 @@ void FunctionPropagation::noteOrigin(InFlightDiagnostic &diag, Operation *user,
 LogicalResult FunctionPropagation::propagate(Operation *op) {
   FailureOr<ShardingRule> rule = getShardingRule(op);
   if (failed(rule))
-    return op->emitError() << "'" << op->getName()
-                           << "' has no sharding rule";
+    return op->emitError() << "'" << op->getName() << "' has no sharding rule";
 
   SmallVector<OperandPlacement, 8> operands;
   for (Value value : op->getOperands()) {
@@ -173,11 +172,11 @@ LogicalResult FunctionPropagation::propagate(Operation *op) {
     info.declared = declared.contains(value);
     operands.push_back(info);
   }
-  FailureOr<OpSharding> sharding = decideSharding(
-      op, *rule, context, operands,
-      [&](InFlightDiagnostic &diag, unsigned operand) {
-        noteOrigin(diag, op, operand);
-      });
+  FailureOr<OpSharding> sharding =
+      decideSharding(op, *rule, context, operands,
+                     [&](InFlightDiagnostic &diag, unsigned operand) {
+                       noteOrigin(diag, op, operand);
+                     });
   if (failed(sharding))
     return failure();
 
@@ -283,16 +282,14 @@ void MoEPropagatePlacementsPass::runOnOperation() {
   if (failed(context))
     return signalPassFailure();
 
-  const placement::View &dense =
-      (*context)->getView(placement::kDenseView);
+  const placement::View &dense = (*context)->getView(placement::kDenseView);
   std::optional<unsigned> batch = dense.findAxis(batchAxis);
   if (!batch) {
     std::string axes;
     llvm::raw_string_ostream os(axes);
-    llvm::interleaveComma(dense.getAxes(), os,
-                          [&](const placement::MeshAxis &axis) {
-                            os << axis.name;
-                          });
+    llvm::interleaveComma(
+        dense.getAxes(), os,
+        [&](const placement::MeshAxis &axis) { os << axis.name; });
     module.emitError() << kPassName << ": batch-axis '" << batchAxis
                        << "' is not an axis of the dense view of @"
                        << mesh.getSymName() << " (" << axes << ")";
