@@ -1,24 +1,24 @@
-// RUN: sed 's/world = 8/world = 4/' %moefold_src/examples/tiny_moe.mlir | moefold-opt --moe-autodiff --moe-build-train-step --moe-propagate-placements | FileCheck %s
-// RUN: sed 's/world = 8/world = 4/' %moefold_src/examples/tiny_moe.mlir | moefold-opt --moe-autodiff --moe-build-train-step --moe-propagate-placements | moefold-opt --verify-roundtrip > /dev/null
-// RUN: not moefold-opt %moefold_src/examples/tiny_moe.mlir --moe-autodiff --moe-build-train-step --moe-propagate-placements 2>&1 | FileCheck %s --check-prefix=DP4
+// RUN: moefold-opt %moefold_src/examples/tiny_moe.mlir --moe-autodiff --moe-build-train-step --moe-propagate-placements | FileCheck %s
+// RUN: moefold-opt %moefold_src/examples/tiny_moe.mlir --moe-autodiff --moe-build-train-step --moe-propagate-placements | moefold-opt --verify-roundtrip > /dev/null
+// RUN: sed 's/world = 8/world = 32/' %moefold_src/examples/tiny_moe.mlir | not moefold-opt --moe-autodiff --moe-build-train-step --moe-propagate-placements 2>&1 | FileCheck %s --check-prefix=DP16
 
 // The example model (examples/tiny_moe.mlir) through the whole front of
-// the pipeline. Its batch is 2, so it is propagated on world = 4
-// (dense dp2 x tp2, expert edp1 x ep4); on the shipped world = 8 (dp = 4)
-// the batch cannot be split and the seed is an error.
+// the pipeline on its shipped mesh (world = 8: dense dp4 x tp2, expert
+// edp2 x ep4). On world = 32 (dp = 16) its batch of 8 cannot be split and
+// seeding the batch is an error.
 
-// DP4: error: cannot shard argument #0 of @train_step over dp = 4: its batch dim 0 of size 2 is not divisible by 4
+// DP16: error: cannot shard argument #0 of @train_step over dp = 16: its batch dim 0 of size 8 is not divisible by 16
 
 // CHECK-LABEL: func.func @moefold_train_step(
-// CHECK-SAME: %[[TOKENS:[^:]*]]: tensor<2x16xi32> {spmd.placement = #spmd.placement<@mesh[dense] {dp = S(0), tp = R}>}
-// CHECK-SAME: %[[TARGETS:[^:]*]]: tensor<2x16xi32> {spmd.placement = #spmd.placement<@mesh[dense] {dp = S(0), tp = R}>}
+// CHECK-SAME: %[[TOKENS:[^:]*]]: tensor<8x16xi32> {spmd.placement = #spmd.placement<@mesh[dense] {dp = S(0), tp = R}>}
+// CHECK-SAME: %[[TARGETS:[^:]*]]: tensor<8x16xi32> {spmd.placement = #spmd.placement<@mesh[dense] {dp = S(0), tp = R}>}
 // Vocab-parallel embedding.
 // CHECK: %[[EMBED:.*]] = moe.get_param @embed {spmd.placements = [#spmd.placement<@mesh[dense] {dp = R, tp = S(0)}>]}
 // CHECK: %[[H0:.*]] = moe.embedding %[[EMBED]], %[[TOKENS]] {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = P(sum)}>]}
 // CHECK: %[[X0:.*]] = moe.rms_norm %[[H0]], {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = R}>]}
 // Attention: heads over tp, the output projection row-parallel.
 // CHECK: %[[Q0:.*]] = moe.linear %[[X0]], {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = S(2)}>]}
-// CHECK: %[[A0:.*]] = moe.attention %[[Q0]], {{.*}} num_heads = 4 num_kv_heads = 2 causal {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = S(2)}>]}
+// CHECK: %[[A0:.*]] = moe.attention %[[Q0]], {{.*}} num_heads = 8 num_kv_heads = 4 causal {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = S(2)}>]}
 // CHECK: %[[O0:.*]] = moe.linear %[[A0]], {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = P(sum)}>]}
 // Residual of two pending sums.
 // CHECK: moe.add %[[H0]], %[[O0]] {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = P(sum)}>]}
@@ -36,8 +36,10 @@
 // CHECK: moe.linear_grad {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = P(sum)}>, #spmd.placement<@mesh[dense] {dp = P(sum), tp = S(1)}>]}
 // The final norm's weight gradient: pending over dp and tp.
 // CHECK: moe.rms_norm_grad {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = P(sum)}>, #spmd.placement<@mesh[dense] {dp = P(sum), tp = P(sum)}>]}
-// Expert gradients: sharded over ep like the experts (edp = 1 here).
-// CHECK: moe.experts_grad {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = R}>, #spmd.placement<@mesh[expert] {edp = R, ep = S(0), etp = R}>, #spmd.placement<@mesh[expert] {edp = R, ep = S(0), etp = R}>, #spmd.placement<@mesh[expert] {edp = R, ep = S(0), etp = R}>]}
+// Expert gradients: sharded over ep like the experts, and pending over edp
+// (each expert's two replicas saw different tokens): the sum belongs to the
+// edp group, never to dp or ep (the deepspeed-5259 bug class).
+// CHECK: moe.experts_grad {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = R}>, #spmd.placement<@mesh[expert] {edp = P(sum), ep = S(0), etp = R}>, #spmd.placement<@mesh[expert] {edp = P(sum), ep = S(0), etp = R}>, #spmd.placement<@mesh[expert] {edp = P(sum), ep = S(0), etp = R}>]}
 // The router's gradient: a sum over the batch.
 // CHECK: moe.router_grad {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = R}>, #spmd.placement<@mesh[dense] {dp = P(sum), tp = R}>]}
 // CHECK: %[[DTABLE:.*]] = moe.embedding_grad %[[TOKENS]], {{.*}} {spmd.placements = [#spmd.placement<@mesh[dense] {dp = P(sum), tp = R}>]}
