@@ -27,6 +27,22 @@ def MoE_TokenTensor : StaticShapeTensorOf<[I32, I64]>;
 def MoE_GroupSizesTensor : StaticShapeTensorOf<[I32]>;
 def MoE_ScalarTensor : 0DTensorOf<MoE_FloatElementTypes>;
 
+// Fixed scalar types of the optimizer ops; buildable, so the custom forms
+// need not spell them.
+def MoE_F32Scalar : Type<And<[TensorOf<[F32]>.predicate, HasAnyRankOfPred<[0]>]>,
+                         "0-d tensor of f32", "::mlir::TensorType">,
+                    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
+def MoE_I1Scalar : Type<And<[TensorOf<[I1]>.predicate, HasAnyRankOfPred<[0]>]>,
+                        "0-d tensor of i1", "::mlir::TensorType">,
+                   BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI1Type())">;
+
+//===----------------------------------------------------------------------===//
+// Side-effect resources (MoEResources.h)
+//===----------------------------------------------------------------------===//
+
+def MoE_ParamResource : Resource<"::moefold::moe::ParamResource">;
+def MoE_StateResource : Resource<"::moefold::moe::StateResource">;
+
 //===----------------------------------------------------------------------===//
 // Parameters
 //===----------------------------------------------------------------------===//
@@ -81,11 +97,14 @@ def MoE_ParamOp : MoE_Op<"param", [
 }
 
 def MoE_GetParamOp : MoE_Op<"get_param", [
-    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    MemoryEffects<[MemRead<MoE_ParamResource>]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Reads a parameter.";
   let description = [{
     Yields the value of the `moe.param` named `name`. The result type must
-    equal the parameter's type exactly.
+    equal the parameter's type exactly. It reads the parameter storage (a
+    `moe.set_param` before it is observed; reads are not moved across
+    writes), and is where `moe-autodiff` collects a parameter's gradient.
 
     ```mlir
     %wq = moe.get_param @layers.0.attn.wq : tensor<64x64xf32>
@@ -320,6 +339,13 @@ def MoE_CombineOp : MoE_Op<"combine", [Pure, InferTypeOpAdaptor]> {
     `:` type($expert_out) `,` type($indices) `,` type($scores)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of experts the row order of `expert_out` depends on, which
+    /// the op itself does not carry: the `num_experts` of a `moe.dispatch`
+    /// or `moe.aux_loss` using the same `indices`, else the expert count of
+    /// the `moe.router` that produced them; nullopt if none is found.
+    std::optional<int64_t> findNumExperts();
+  }];
 }
 
 def MoE_SharedExpertOp : MoE_Op<"shared_expert", [Pure, InferTypeOpAdaptor]> {
@@ -397,5 +423,13 @@ def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
   }];
   let hasVerifier = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// Constants and persistent state, gradient ops, optimizer ops
+//===----------------------------------------------------------------------===//
+
+include "moefold/Dialect/MoE/IR/MoEStateOps.td"
+include "moefold/Dialect/MoE/IR/MoEGradOps.td"
+include "moefold/Dialect/MoE/IR/MoEOptimizerOps.td"
 
 #endif // MOEFOLD_DIALECT_MOE_IR_MOEOPS_TD
