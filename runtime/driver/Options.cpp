@@ -41,7 +41,11 @@ options:
                         exceeds the tolerance
   --fd-step H           finite-difference step (default 1e-4 for f64 models,
                         1e-2 for f32)
-  --grad-check-tol T    tolerance (default 1e-6 for f64, 5e-2 for f32)
+  --grad-check-tol T    tolerance of the worst relative error
+                        |g - fd| / max(|g|, |fd|, floor) (default 1e-6 for
+                        f64 models, 5e-2 for f32)
+  --grad-check-floor F  the floor of that relative error (default 1e-5 for
+                        f64, 1e-2 for f32)
   --log-every N         progress line on stderr every N steps (default 10,
                         0 = quiet)
   --threads N           OpenBLAS threads (default 1)
@@ -116,7 +120,8 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
     static const char *const valued[] = {
         "--steps",     "--seed",       "--lr",         "--data",
         "--dump-grads", "--save",      "--load",       "--log-every",
-        "--threads",   "--grad-check", "--fd-step",    "--grad-check-tol"};
+        "--threads",   "--grad-check", "--fd-step",    "--grad-check-tol",
+        "--grad-check-floor"};
     bool known = false;
     for (const char *v : valued)
       known |= name == v;
@@ -160,6 +165,9 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
         return bad("a positive number");
     } else if (name == "--grad-check-tol") {
       if (!parseDouble(value, opts.gradCheckTol) || opts.gradCheckTol <= 0)
+        return bad("a positive number");
+    } else if (name == "--grad-check-floor") {
+      if (!parseDouble(value, opts.gradCheckFloor) || opts.gradCheckFloor <= 0)
         return bad("a positive number");
     } else {
       if (value.empty())

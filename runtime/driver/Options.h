@@ -24,6 +24,7 @@ struct Options {
   int64_t gradCheck = 0;       ///< --grad-check N
   double fdStep = 0;           ///< --fd-step H (0 = by dtype)
   double gradCheckTol = 0;     ///< --grad-check-tol T (0 = by dtype)
+  double gradCheckFloor = 0;   ///< --grad-check-floor F (0 = by dtype)
   bool help = false;           ///< --help
 };
 

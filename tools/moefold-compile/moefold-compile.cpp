@@ -253,9 +253,12 @@ int main(int argc, char **argv) {
     return 1;
 
   // Training: differentiate and build the step, when those passes exist.
-  bool train = passRegistered("moe-autodiff") &&
-               passRegistered("moe-build-train-step");
-  if (train) {
+  // A module that already defines @moefold_train_step (written by hand or
+  // by an earlier moefold-compile --emit=moe) is used as is.
+  bool prebuilt = static_cast<bool>(module->lookupSymbol("moefold_train_step"));
+  bool train = prebuilt || (passRegistered("moe-autodiff") &&
+                            passRegistered("moe-build-train-step"));
+  if (train && !prebuilt) {
     PassManager pm(&context);
     std::string pipeline =
         "builtin.module(moe-autodiff,moe-build-train-step{optimizer=" +
@@ -267,7 +270,7 @@ int main(int argc, char **argv) {
       return 1;
     if (!module->lookupSymbol("moefold_train_step"))
       return fail("moe-build-train-step produced no @moefold_train_step");
-  } else {
+  } else if (!train) {
     llvm::errs() << "moefold-compile: warning: moe-autodiff and "
                     "moe-build-train-step are not available in this build; "
                     "the executable evaluates the loss only\n";

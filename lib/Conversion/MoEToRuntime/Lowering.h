@@ -1,7 +1,7 @@
 //===- Lowering.h - shared state of moe-lower-to-runtime --------*- C++ -*-===//
 //
 // Internal to lib/Conversion/MoEToRuntime: the pieces the pass runs in order
-// (MoEToRuntime.cpp): checks, globals, the op patterns (OpLowerings.cpp),
+// (LowerToRuntime.cpp): checks, globals, the op patterns (OpLowerings.cpp),
 // the entry ABI and deallocation (Buffers.cpp), moefold_register
 // (Registration.cpp).
 //

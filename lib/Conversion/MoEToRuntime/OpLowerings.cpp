@@ -299,17 +299,11 @@ struct ExpertsLowering : RuntimePattern<moe::ExpertsOp> {
   }
 };
 
-/// The expert count behind an indices tensor: the router that produced it
-/// (its probs are [..., E]) or a dispatch reading it; 0 when neither is
-/// visible (the shim then uses max(indices) + 1, which orders rows the
-/// same way).
-int64_t numExpertsOf(Value indices) {
-  if (auto router = indices.getDefiningOp<moe::RouterOp>())
-    return cast<RankedTensorType>(router.getProbs().getType()).getShape().back();
-  for (Operation *user : indices.getUsers())
-    if (auto dispatch = dyn_cast<moe::DispatchOp>(user))
-      return dispatch.getNumExperts();
-  return 0;
+/// The expert count behind a combine's indices (the op does not carry
+/// it); 0 when none is visible, and the shim then uses max(indices) + 1,
+/// which orders the rows the same way.
+int64_t numExpertsOf(moe::CombineOp op) {
+  return op.findNumExperts().value_or(0);
 }
 
 struct CombineLowering : RuntimePattern<moe::CombineOp> {
@@ -320,7 +314,7 @@ struct CombineLowering : RuntimePattern<moe::CombineOp> {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getScores());
-    c.i64(numExpertsOf(op.getIndices())).buffer(out);
+    c.i64(numExpertsOf(op)).buffer(out);
     c.call("combine_fwd", op.getType());
     rw.replaceOp(op, out);
     return success();
@@ -380,6 +374,337 @@ struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Constants and state
+//===----------------------------------------------------------------------===//
+
+struct FillLowering : RuntimePattern<moe::FillOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::FillOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.f64(op.getValueAttr().getValueAsDouble()).buffer(out);
+    c.call("fill_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// set_param / set_state: memref.copy into the global.
+template <typename OpTy>
+struct SetBufferLowering : RuntimePattern<OpTy> {
+  using RuntimePattern<OpTy>::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    auto it = this->state.buffers.find(op.getName());
+    if (it == this->state.buffers.end())
+      return rw.notifyMatchFailure(op, "unknown buffer symbol");
+    Value global = memref::GetGlobalOp::create(rw, op.getLoc(),
+                                               it->second.type,
+                                               it->second.globalName);
+    memref::CopyOp::create(rw, op.getLoc(), adaptor.getValue(), global);
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Gradient ops: forward operands, output gradients -> input gradients
+//===----------------------------------------------------------------------===//
+
+struct EmbeddingGradLowering : RuntimePattern<moe::EmbeddingGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::EmbeddingGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dtable = c.alloc(op.getType());
+    c.buffer(a.getTokens()).buffer(a.getDout()).buffer(dtable);
+    c.call("embedding_bwd", op.getType());
+    rw.replaceOp(op, dtable);
+    return success();
+  }
+};
+
+struct RMSNormGradLowering : RuntimePattern<moe::RMSNormGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::RMSNormGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getDx().getType());
+    Value dw = c.alloc(op.getDweight().getType());
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(a.getDout());
+    c.f64(op.getEpsilonAttr().getValueAsDouble()).buffer(dx).buffer(dw);
+    c.call("rms_norm_bwd", op.getDx().getType());
+    rw.replaceOp(op, ValueRange{dx, dw});
+    return success();
+  }
+};
+
+struct LinearGradLowering : RuntimePattern<moe::LinearGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::LinearGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getDx().getType());
+    Value dw = c.alloc(op.getDweight().getType());
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(a.getDout());
+    c.buffer(dx).buffer(dw);
+    c.call("linear_bwd", op.getDx().getType());
+    rw.replaceOp(op, ValueRange{dx, dw});
+    return success();
+  }
+};
+
+struct AttentionGradLowering : RuntimePattern<moe::AttentionGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::AttentionGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dq = c.alloc(op.getDq().getType());
+    Value dk = c.alloc(op.getDk().getType());
+    Value dv = c.alloc(op.getDv().getType());
+    c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV()).buffer(a.getDout());
+    c.i64(op.getNumHeads()).i64(op.getNumKvHeads()).i32(op.getCausal());
+    c.buffer(dq).buffer(dk).buffer(dv);
+    c.call("attention_bwd", op.getDq().getType());
+    rw.replaceOp(op, ValueRange{dq, dk, dv});
+    return success();
+  }
+};
+
+struct SwiGLUGradLowering : RuntimePattern<moe::SwiGLUGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::SwiGLUGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dgate = c.alloc(op.getDgate().getType());
+    Value dup = c.alloc(op.getDup().getType());
+    c.buffer(a.getGate()).buffer(a.getUp()).buffer(a.getDout());
+    c.buffer(dgate).buffer(dup);
+    c.call("swiglu_bwd", op.getDgate().getType());
+    rw.replaceOp(op, ValueRange{dgate, dup});
+    return success();
+  }
+};
+
+struct RouterGradLowering : RuntimePattern<moe::RouterGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::RouterGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getDx().getType());
+    Value dw = c.alloc(op.getDweight().getType());
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(a.getProbs());
+    c.buffer(a.getIndices()).buffer(a.getDscores()).buffer(a.getDprobs());
+    c.i32(static_cast<int32_t>(op.getScoring())).i32(op.getRenormalize());
+    c.buffer(dx).buffer(dw);
+    c.call("router_bwd", op.getDx().getType());
+    rw.replaceOp(op, ValueRange{dx, dw});
+    return success();
+  }
+};
+
+struct DispatchGradLowering : RuntimePattern<moe::DispatchGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::DispatchGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getType());
+    c.buffer(a.getIndices()).buffer(a.getDsorted()).i64(op.getNumExperts());
+    c.buffer(dx);
+    c.call("dispatch_bwd", op.getType());
+    rw.replaceOp(op, dx);
+    return success();
+  }
+};
+
+struct ExpertsGradLowering : RuntimePattern<moe::ExpertsGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::ExpertsGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    SmallVector<Value> results;
+    for (Value r : op->getResults())
+      results.push_back(c.alloc(r.getType()));
+    c.buffer(a.getSorted()).buffer(a.getGroupSizes()).buffer(a.getWGate());
+    c.buffer(a.getWUp()).buffer(a.getWDown()).buffer(a.getDout());
+    for (Value r : results)
+      c.buffer(r);
+    c.call("experts_bwd", op.getDsorted().getType());
+    rw.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct CombineGradLowering : RuntimePattern<moe::CombineGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::CombineGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dout = c.alloc(op.getDexpertOut().getType());
+    Value dscores = c.alloc(op.getDscores().getType());
+    c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getScores());
+    c.buffer(a.getDout()).i64(op.getNumExperts());
+    c.buffer(dout).buffer(dscores);
+    c.call("combine_bwd", op.getDexpertOut().getType());
+    rw.replaceOp(op, ValueRange{dout, dscores});
+    return success();
+  }
+};
+
+struct SharedExpertGradLowering : RuntimePattern<moe::SharedExpertGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::SharedExpertGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    SmallVector<Value> results;
+    for (Value r : op->getResults())
+      results.push_back(c.alloc(r.getType()));
+    bool gated = static_cast<bool>(a.getGate());
+    c.buffer(a.getX()).buffer(a.getWGate()).buffer(a.getWUp());
+    c.buffer(a.getWDown()).buffer(gated ? a.getGate() : a.getX());
+    c.buffer(a.getDout()).i32(gated ? 1 : 0);
+    for (Value r : results)
+      c.buffer(r);
+    // Without a gate there is no dgate: the shim ignores that argument.
+    if (!gated)
+      c.buffer(results.front());
+    c.call("shared_expert_bwd", op.getDx().getType());
+    rw.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct AuxLossGradLowering : RuntimePattern<moe::AuxLossGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::AuxLossGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dprobs = c.alloc(op.getType());
+    c.buffer(a.getProbs()).buffer(a.getIndices()).buffer(a.getDloss());
+    c.f64(op.getCoefficientAttr().getValueAsDouble()).buffer(dprobs);
+    c.call("aux_loss_bwd", op.getType());
+    rw.replaceOp(op, dprobs);
+    return success();
+  }
+};
+
+struct CrossEntropyGradLowering : RuntimePattern<moe::CrossEntropyGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::CrossEntropyGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dlogits = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getTargets()).buffer(a.getDloss());
+    c.i64(numTokensOf(op.getTargets())).buffer(dlogits);
+    c.call("cross_entropy_bwd", op.getType());
+    rw.replaceOp(op, dlogits);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Norm, clipping, optimizers
+//===----------------------------------------------------------------------===//
+
+/// One sum_squares call per operand (f64 results summed in operand order),
+/// then global_norm stores the square root.
+struct GlobalNormLowering : RuntimePattern<moe::GlobalNormOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::GlobalNormOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value norm = memref::AllocOp::create(rw, loc, memrefTypeOf(op.getType()),
+                                         rw.getI64IntegerAttr(64));
+    Value acc = arith::ConstantFloatOp::create(rw, loc, rw.getF64Type(),
+                                               APFloat(0.0));
+    for (Value g : a.getGrads()) {
+      CallBuilder c(rw, loc, state);
+      c.buffer(g);
+      Value s = c.call("sum_squares", g.getType(), rw.getF64Type())
+                    .getResult(0);
+      acc = arith::AddFOp::create(rw, loc, acc, s);
+    }
+    CallBuilder c(rw, loc, state);
+    c.value(acc).buffer(norm);
+    c.call("global_norm", op.getType());
+    rw.replaceOp(op, norm);
+    return success();
+  }
+};
+
+struct ClipScaleLowering : RuntimePattern<moe::ClipScaleOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::ClipScaleOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value scale = c.alloc(op.getScale().getType());
+    Value apply = c.alloc(op.getApply().getType());
+    c.scalarF64(a.getNorm()).f64(op.getMaxNormAttr().getValueAsDouble());
+    c.buffer(scale).buffer(apply);
+    c.call("clip_scale", op.getScale().getType());
+    rw.replaceOp(op, ValueRange{scale, apply});
+    return success();
+  }
+};
+
+struct SGDStepLowering : RuntimePattern<moe::SGDStepOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::SGDStepOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getParam()).buffer(a.getGrad());
+    c.scalarF64(a.getScale()).scalarF64(a.getLr()).flagI32(a.getApply());
+    c.f64(op.getWeightDecayAttr().getValueAsDouble()).buffer(out);
+    c.call("sgd_step", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct AdamWStepLowering : RuntimePattern<moe::AdamWStepOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult
+  matchAndRewrite(moe::AdamWStepOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value p = c.alloc(op.getNewParam().getType());
+    Value m = c.alloc(op.getNewM().getType());
+    Value v = c.alloc(op.getNewV().getType());
+    c.buffer(a.getParam()).buffer(a.getGrad()).buffer(a.getM());
+    c.buffer(a.getV());
+    c.scalarF64(a.getScale()).scalarF64(a.getLr()).scalarF64(a.getStep());
+    c.flagI32(a.getApply());
+    c.f64(op.getBeta1Attr().getValueAsDouble());
+    c.f64(op.getBeta2Attr().getValueAsDouble());
+    c.f64(op.getEpsilonAttr().getValueAsDouble());
+    c.f64(op.getWeightDecayAttr().getValueAsDouble());
+    c.buffer(p).buffer(m).buffer(v);
+    c.call("adamw_step", op.getNewParam().getType());
+    rw.replaceOp(op, ValueRange{p, m, v});
+    return success();
+  }
+};
+
 } // namespace
 
 bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
@@ -399,6 +724,27 @@ bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
       moe::SharedExpertOp::getOperationName(),
       moe::AuxLossOp::getOperationName(),
       moe::CrossEntropyOp::getOperationName(),
+      moe::FillOp::getOperationName(),
+      moe::StateOp::getOperationName(),
+      moe::GetStateOp::getOperationName(),
+      moe::SetStateOp::getOperationName(),
+      moe::SetParamOp::getOperationName(),
+      moe::EmbeddingGradOp::getOperationName(),
+      moe::RMSNormGradOp::getOperationName(),
+      moe::LinearGradOp::getOperationName(),
+      moe::AttentionGradOp::getOperationName(),
+      moe::SwiGLUGradOp::getOperationName(),
+      moe::RouterGradOp::getOperationName(),
+      moe::DispatchGradOp::getOperationName(),
+      moe::ExpertsGradOp::getOperationName(),
+      moe::CombineGradOp::getOperationName(),
+      moe::SharedExpertGradOp::getOperationName(),
+      moe::AuxLossGradOp::getOperationName(),
+      moe::CrossEntropyGradOp::getOperationName(),
+      moe::GlobalNormOp::getOperationName(),
+      moe::ClipScaleOp::getOperationName(),
+      moe::SGDStepOp::getOperationName(),
+      moe::AdamWStepOp::getOperationName(),
   };
   return names.contains(opName);
 }
@@ -410,6 +756,15 @@ void moefold::lowering::populateMoEToRuntimePatterns(
                RMSNormLowering, LinearLowering, AttentionLowering,
                SwiGLULowering, AddLowering, RouterLowering, DispatchLowering,
                ExpertsLowering, CombineLowering, SharedExpertLowering,
-               AuxLossLowering, CrossEntropyLowering>(
+               AuxLossLowering, CrossEntropyLowering, FillLowering,
+               GetBufferLowering<moe::GetStateOp>,
+               SetBufferLowering<moe::SetParamOp>,
+               SetBufferLowering<moe::SetStateOp>, EmbeddingGradLowering,
+               RMSNormGradLowering, LinearGradLowering, AttentionGradLowering,
+               SwiGLUGradLowering, RouterGradLowering, DispatchGradLowering,
+               ExpertsGradLowering, CombineGradLowering,
+               SharedExpertGradLowering, AuxLossGradLowering,
+               CrossEntropyGradLowering, GlobalNormLowering,
+               ClipScaleLowering, SGDStepLowering, AdamWStepLowering>(
       converter, patterns.getContext(), state);
 }

@@ -38,15 +38,19 @@ public:
   Value address(OpBuilder &b, Location loc, StringRef text) {
     auto it = globals.find(text);
     if (it == globals.end()) {
+      // In creation order, at the top of the module.
       OpBuilder gb(module.getContext());
-      gb.setInsertionPointToStart(module.getBody());
+      if (last)
+        gb.setInsertionPointAfter(last);
+      else
+        gb.setInsertionPointToStart(module.getBody());
       std::string name = "__moefold_str_" + std::to_string(globals.size());
       std::string value = text.str();
       value.push_back('\0');
       auto type = LLVM::LLVMArrayType::get(gb.getI8Type(), value.size());
-      LLVM::GlobalOp::create(gb, loc, type, /*isConstant=*/true,
-                             LLVM::Linkage::Internal, name,
-                             gb.getStringAttr(value));
+      last = LLVM::GlobalOp::create(gb, loc, type, /*isConstant=*/true,
+                                    LLVM::Linkage::Internal, name,
+                                    gb.getStringAttr(value));
       it = globals.insert({text, name}).first;
     }
     return LLVM::AddressOfOp::create(
@@ -55,6 +59,7 @@ public:
 
 private:
   ModuleOp module;
+  Operation *last = nullptr;
   llvm::StringMap<std::string> globals;
 };
 
@@ -71,7 +76,6 @@ void moefold::lowering::buildRegisterFunction(
                                    b.getFunctionType({}, {}));
   b.setInsertionPointToStart(func.addEntryBlock());
   StringTable strings(module);
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
   auto i32 = [&](int64_t v) -> Value {
     return arith::ConstantIntOp::create(b, loc, v, 32);
   };
@@ -115,7 +119,6 @@ void moefold::lowering::buildRegisterFunction(
              {strings.address(b, loc, entry.getName().getValue()),
               strings.address(b, loc, value.getValue())});
   func::ReturnOp::create(b, loc);
-  (void)ptr;
 }
 
 void moefold::lowering::declareRuntimeFunctions(ModuleOp module,

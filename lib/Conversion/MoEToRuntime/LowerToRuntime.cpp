@@ -1,4 +1,4 @@
-//===- MoEToRuntime.cpp - the moe-lower-to-runtime pass ------------------===//
+//===- LowerToRuntime.cpp - the moe-lower-to-runtime pass ----------------===//
 //
 // Runs, in order: input checks (every op has a lowering, f32/f64 floats,
 // i32 indices, straight-line functions); parameters and states to
@@ -45,7 +45,7 @@ LogicalResult checkInput(ModuleOp module) {
       return;
     StringRef name = op->getName().getStringRef();
     if (!hasRuntimeLowering(name)) {
-      op->emitOpError() << "'" << name << "' has no lowering to the runtime";
+      op->emitError() << "'" << name << "' has no lowering to the runtime";
       ok = false;
       return;
     }
@@ -55,13 +55,13 @@ LogicalResult checkInput(ModuleOp module) {
         return;
       Type element = tensor.getElementType();
       if (isa<FloatType>(element) && !element.isF32() && !element.isF64()) {
-        op->emitOpError() << "'" << name << "' on " << element
+        op->emitError() << "'" << name << "' on " << element
                           << " tensors has no lowering to the runtime (the "
                              "CPU kernels take f32 or f64)";
         ok = false;
       } else if (element.isInteger(64)) {
-        op->emitOpError() << "'" << name
-                          << "' with i64 index tensors has no lowering to "
+        op->emitError() << "'" << name
+                        << "' with i64 index tensors has no lowering to "
                              "the runtime (the kernels take i32 indices)";
         ok = false;
       }
@@ -72,12 +72,14 @@ LogicalResult checkInput(ModuleOp module) {
       checkType(t);
     if (auto param = dyn_cast<moe::ParamOp>(op))
       checkType(param.getTensorType());
+    if (auto st = dyn_cast<moe::StateOp>(op))
+      checkType(st.getTensorType());
   });
   // Public functions get the entry ABI, which changes their signature.
   module.walk([&](func::CallOp call) {
     auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
     if (callee && callee.isPublic() && !callee.isExternal()) {
-      call.emitOpError("calls public function @")
+      call.emitError("calls public function @")
           << call.getCallee()
           << ", whose signature becomes the C entry ABI; make it private";
       ok = false;
@@ -87,21 +89,21 @@ LogicalResult checkInput(ModuleOp module) {
     if (func.isExternal())
       continue;
     if (!func.getBody().hasOneBlock()) {
-      func.emitOpError("moe-lower-to-runtime expects straight-line functions "
-                       "(one block)");
+      func.emitError("moe-lower-to-runtime expects straight-line functions "
+                     "(one block)");
       ok = false;
       continue;
     }
     for (Operation &op : func.getBody().front())
       if (op.getNumRegions() && isMoEOrSPMD(&op)) {
-        op.emitOpError("moe-lower-to-runtime expects straight-line code");
+        op.emitError("moe-lower-to-runtime expects straight-line code");
         ok = false;
       }
     for (Type t : func.getFunctionType().getInputs())
       if (auto tensor = dyn_cast<RankedTensorType>(t);
           tensor && !tensor.hasStaticShape()) {
-        func.emitOpError("moe-lower-to-runtime expects statically shaped "
-                         "arguments, got ")
+        func.emitError("moe-lower-to-runtime expects statically shaped "
+                       "arguments, got ")
             << t;
         ok = false;
       }
@@ -234,6 +236,41 @@ void MoELowerToRuntimePass::runOnOperation() {
     order.push_back(info.name);
     state.buffers[info.name] = info;
     param.erase();
+  }
+  for (auto st : llvm::make_early_inc_range(module.getOps<moe::StateOp>())) {
+    BufferInfo info;
+    info.name = st.getSymName().str();
+    info.globalName = "moefold.state." + info.name;
+    RankedTensorType t = st.getTensorType();
+    info.type = MemRefType::get(t.getShape(), t.getElementType());
+    info.isParam = false;
+    info.family = -1;
+    moe::InitAttr init = st.getEffectiveInit();
+    info.initKind = static_cast<int32_t>(init.getKind());
+    info.initValue = init.getValueAsDouble();
+    info.paramId = paramIdOf(info.name);
+    // moe-build-train-step names states <role>.<param>.
+    info.role = "state";
+    for (StringRef role : {"grad", "adam_m", "adam_v"}) {
+      StringRef name = info.name;
+      if (name.consume_front(role) && name.consume_front(".") &&
+          state.buffers.count(name) && state.buffers[name].isParam) {
+        info.role = role.str();
+        info.of = name.str();
+      }
+    }
+    b.setInsertionPoint(st);
+    memref::GlobalOp::create(b, st.getLoc(), info.globalName,
+                             b.getStringAttr("private"), info.type,
+                             b.getUnitAttr(), /*constant=*/false,
+                             b.getI64IntegerAttr(64));
+    order.push_back(info.name);
+    state.buffers[info.name] = info;
+    st.erase();
+  }
+  for (auto func : module.getOps<func::FuncOp>()) {
+    findGetsNeedingCopy<moe::GetParamOp, moe::SetParamOp>(func, state);
+    findGetsNeedingCopy<moe::GetStateOp, moe::SetStateOp>(func, state);
   }
   for (auto mesh : llvm::make_early_inc_range(module.getOps<spmd::MeshOp>()))
     mesh.erase();
