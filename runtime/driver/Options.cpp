@@ -44,8 +44,9 @@ options:
   --grad-check-tol T    tolerance of the worst relative error
                         |g - fd| / max(|g|, |fd|, floor) (default 1e-6 for
                         f64 models, 5e-2 for f32)
-  --grad-check-floor F  the floor of that relative error (default 1e-5 for
-                        f64, 1e-2 for f32)
+  --grad-check-floor F  the floor of that relative error (default 1e-4 for
+                        f64, 1e-2 for f32): gradients below it are judged
+                        by their absolute error against the floor
   --log-every N         progress line on stderr every N steps (default 10,
                         0 = quiet)
   --threads N           OpenBLAS threads (default 1)

@@ -156,7 +156,7 @@ std::string describeLinkCommand() {
 bool linkExecutable(StringRef object, StringRef output, std::string &error) {
   SmallVector<std::string> args = linkArguments(object, output);
   ErrorOr<std::string> cxx = sys::findProgramByName(args[0]);
-  if (!cxx) {
+  if (!cxx || !sys::fs::can_execute(*cxx)) {
     error = "cannot find the C++ compiler '" + args[0] +
             "' used as the linker (set MOEFOLD_CXX)";
     return false;

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -35,6 +36,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -67,6 +69,24 @@ cl::opt<double>
                 cl::desc("Clip gradients to this global L2 norm (<= 0: no "
                          "clipping; default 1.0)"),
                 cl::init(1.0), cl::cat(category));
+
+cl::opt<double> weightDecay(
+    "weight-decay",
+    cl::desc("Decoupled weight decay (default: 0.1 for adamw, 0 for sgd)"),
+    cl::init(-1.0), cl::cat(category));
+cl::opt<double> beta1("beta1", cl::desc("AdamW beta1 (default 0.9)"),
+                      cl::init(0.9), cl::cat(category));
+cl::opt<double> beta2("beta2", cl::desc("AdamW beta2 (default 0.95)"),
+                      cl::init(0.95), cl::cat(category));
+cl::opt<double> epsilon("epsilon", cl::desc("AdamW epsilon (default 1e-8)"),
+                        cl::init(1e-8), cl::cat(category));
+
+cl::opt<std::string> floatType(
+    "float-type",
+    cl::desc("Compute in this float type: f32 (default: as written) or f64 "
+             "(every f32 tensor of the model becomes f64; for gradient "
+             "checks)"),
+    cl::init(""), cl::cat(category));
 
 enum class Emit { MoE, MLIR, LLVM, Obj, Exe };
 cl::opt<Emit> emit(
@@ -148,6 +168,30 @@ bool passRegistered(StringRef name) {
   return PassInfo::lookup(name) != nullptr;
 }
 
+/// Rewrites every f32 in the model's types to f64 (parameters, function
+/// signatures, op results), before differentiation.
+LogicalResult widenToF64(ModuleOp module) {
+  bool ok = true;
+  module.walk([&](Operation *op) {
+    for (NamedAttribute a : op->getAttrs())
+      if (auto f = dyn_cast<FloatAttr>(a.getValue()); f && f.getType().isF32()) {
+        op->emitError("--float-type=f64: cannot widen the f32 attribute '")
+            << a.getName().getValue() << "'";
+        ok = false;
+      }
+  });
+  if (!ok)
+    return failure();
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([](Float32Type t) -> Type {
+    return Float64Type::get(t.getContext());
+  });
+  replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false,
+                                        /*replaceTypes=*/true);
+  return verify(module);
+}
+
 /// The user's forward function: the one function whose single result
 /// carries moe.loss.
 FailureOr<func::FuncOp> findLossFunction(ModuleOp module) {
@@ -204,6 +248,17 @@ LogicalResult prepareEntries(ModuleOp module, func::FuncOp loss) {
   return success();
 }
 
+/// "%.17g" trimmed to the shortest text that reads back the same.
+std::string shortNumber(double v) {
+  char buf[64];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  return buf;
+}
+
 int fail(const Twine &message) {
   llvm::errs() << "moefold-compile: error: " << message << "\n";
   return 1;
@@ -248,6 +303,13 @@ int main(int argc, char **argv) {
   if (failed(verify(*module)))
     return 1;
 
+  if (floatType == "f64") {
+    if (failed(widenToF64(*module)))
+      return 1;
+  } else if (!floatType.empty() && floatType != "f32") {
+    return fail("--float-type must be f32 or f64, got '" + floatType + "'");
+  }
+
   FailureOr<func::FuncOp> loss = findLossFunction(*module);
   if (failed(loss))
     return 1;
@@ -260,10 +322,15 @@ int main(int argc, char **argv) {
                             passRegistered("moe-build-train-step"));
   if (train && !prebuilt) {
     PassManager pm(&context);
+    auto num = [](double v) { return llvm::formatv("{0:e16}", v).str(); };
+    std::string options = "optimizer=" + optimizer.getValue() +
+                          " max-grad-norm=" + num(maxGradNorm) +
+                          " beta1=" + num(beta1) + " beta2=" + num(beta2) +
+                          " epsilon=" + num(epsilon);
+    if (weightDecay.getNumOccurrences())
+      options += " weight-decay=" + num(weightDecay);
     std::string pipeline =
-        "builtin.module(moe-autodiff,moe-build-train-step{optimizer=" +
-        optimizer.getValue() +
-        " max-grad-norm=" + std::to_string(maxGradNorm.getValue()) + "})";
+        "moe-autodiff,moe-build-train-step{" + options + "}";
     if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
       return fail("cannot build the training pipeline '" + pipeline + "'");
     if (failed(pm.run(*module)))
@@ -285,7 +352,7 @@ int main(int argc, char **argv) {
       b.getNamedAttr("optimizer",
                      b.getStringAttr(train ? optimizer.getValue() : "none")),
       b.getNamedAttr("max_grad_norm",
-                     b.getStringAttr(std::to_string(maxGradNorm.getValue()))),
+                     b.getStringAttr(shortNumber(maxGradNorm))),
       b.getNamedAttr("model", b.getStringAttr(llvm::sys::path::filename(
                                   inputFile.getValue())))};
   (*module)->setAttr(kMetadataAttrName, b.getDictionaryAttr(metadata));
