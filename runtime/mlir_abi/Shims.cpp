@@ -154,10 +154,26 @@ SHIM(experts_fwd, "moe.experts",
                               c.f(M(w_gate)), c.f(M(w_up)), c.f(M(w_down)),
                               c.f(M(out))));)
 
+// moe.combine does not carry the expert count; when the lowering could not
+// find it (num_experts <= 0), max(indices) + 1 orders the rows of
+// expert_out exactly as the true count does (empty trailing experts add no
+// rows).
+static int64_t expertCount(const mfrt_tensor *indices, int64_t numExperts) {
+  if (numExperts > 0)
+    return numExperts;
+  int64_t n = mfrt_tensor_numel(indices), e = 1;
+  const int32_t *idx = static_cast<const int32_t *>(indices->data);
+  for (int64_t i = 0; i < n; ++i)
+    if (idx[i] >= e)
+      e = int64_t(idx[i]) + 1;
+  return e;
+}
+
 SHIM(combine_fwd, "moe.combine",
      (MR(expert_out), MR(indices), MR(scores), int64_t num_experts, MR(out)),
-     c.check(mfrt_combine_fwd(c.f(M(expert_out)), c.i(M(indices)),
-                              c.f(M(scores)), num_experts, c.f(M(out))));)
+     const mfrt_tensor *idx = c.i(M(indices));
+     c.check(mfrt_combine_fwd(c.f(M(expert_out)), idx, c.f(M(scores)),
+                              expertCount(idx, num_experts), c.f(M(out))));)
 
 SHIM(shared_expert_fwd, "moe.shared_expert",
      (MR(x), MR(w_gate), MR(w_up), MR(w_down), MR(gate), int32_t has_gate,
