@@ -18,6 +18,8 @@
 #include "moefold_runtime/mfrt_registry.h"
 #include "moefold_runtime/mfrt_rng.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -423,6 +425,10 @@ int run(int argc, char **argv) {
   }
   if (openblas_set_num_threads)
     openblas_set_num_threads(int(opts.threads));
+  // Every step allocates and frees the same activation buffers: keep them in
+  // the heap instead of mmap/munmap (and page faults) on every step.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   moefold_register();
   mfrt_model_info info{};
