@@ -33,7 +33,6 @@ double sumSquaresOf(const mfrt_tensor *g) {
                               : sumSquares(ptr<float>(g), n);
 }
 
-
 /// The AdamW element update (see mfrt_optim.h), in double.
 template <typename T> struct AdamW {
   double b1, b2, invBc1, invBc2, decay, lr, eps, scale;
@@ -42,22 +41,22 @@ template <typename T> struct AdamW {
     double gi = scale * double(g);
     double mn = b1 * double(m) + (1.0 - b1) * gi;
     double vn = b2 * double(v) + (1.0 - b2) * gi * gi;
-    double pn = double(p) * decay -
-                lr * (mn * invBc1) / (std::sqrt(vn * invBc2) + eps);
+    double pn =
+        double(p) * decay - lr * (mn * invBc1) / (std::sqrt(vn * invBc2) + eps);
     // Moments are stored rounded, so a resumed run (which reads them back
     // from a checkpoint) continues bit for bit.
     mo = T(mn);
     vo = T(vn);
     po = T(pn);
   }
-  void run(const T *__restrict p, const T *__restrict g,
-           const T *__restrict m, const T *__restrict v, T *__restrict po,
-           T *__restrict mo, T *__restrict vo, int64_t n) const {
+  void run(const T *__restrict p, const T *__restrict g, const T *__restrict m,
+           const T *__restrict v, T *__restrict po, T *__restrict mo,
+           T *__restrict vo, int64_t n) const {
     for (int64_t i = 0; i < n; ++i)
       one(p[i], g[i], m[i], v[i], po[i], mo[i], vo[i]);
   }
-  void runAliased(const T *p, const T *g, const T *m, const T *v, T *po,
-                  T *mo, T *vo, int64_t n) const {
+  void runAliased(const T *p, const T *g, const T *m, const T *v, T *po, T *mo,
+                  T *vo, int64_t n) const {
     for (int64_t i = 0; i < n; ++i) {
       T pi = p[i], gi = g[i], mi = m[i], vi = v[i];
       one(pi, gi, mi, vi, po[i], mo[i], vo[i]);
@@ -78,8 +77,7 @@ extern "C" mfrt_status mfrt_sum_squares(const mfrt_tensor *g, double *acc) {
 }
 
 extern "C" mfrt_status mfrt_global_norm(const mfrt_tensor *const *grads,
-                                        int64_t count,
-                                        const mfrt_tensor *out) {
+                                        int64_t count, const mfrt_tensor *out) {
   ArgChecker a("mfrt_global_norm");
   if (count < 0 || (count > 0 && !grads))
     return setError(MFRT_ERROR_INVALID_ARGUMENT,
@@ -131,8 +129,7 @@ extern "C" mfrt_status mfrt_sgd_step(const mfrt_tensor *param,
       !a.shape(new_param, "new_param", Dims::of(param)))
     return a.status();
   if (!isFinite(lr) || !isFinite(weight_decay)) {
-    a.fail("lr and weight_decay must be finite (got %g, %g)", lr,
-                  weight_decay);
+    a.fail("lr and weight_decay must be finite (got %g, %g)", lr, weight_decay);
     return a.status();
   }
   int64_t n = numel(param);
@@ -165,29 +162,27 @@ mfrt_adamw_step(const mfrt_tensor *param, const mfrt_tensor *grad,
     return a.status();
   d = Dims::of(param);
   if (!a.floatTensor(grad, "grad") || !a.shape(grad, "grad", d) ||
-      !a.floatTensor(m, "m") || !a.shape(m, "m", d) ||
-      !a.floatTensor(v, "v") || !a.shape(v, "v", d) ||
-      !a.floatTensor(new_param, "new_param") ||
-      !a.shape(new_param, "new_param", d) ||
-      !a.floatTensor(new_m, "new_m") || !a.shape(new_m, "new_m", d) ||
-      !a.floatTensor(new_v, "new_v") || !a.shape(new_v, "new_v", d))
+      !a.floatTensor(m, "m") || !a.shape(m, "m", d) || !a.floatTensor(v, "v") ||
+      !a.shape(v, "v", d) || !a.floatTensor(new_param, "new_param") ||
+      !a.shape(new_param, "new_param", d) || !a.floatTensor(new_m, "new_m") ||
+      !a.shape(new_m, "new_m", d) || !a.floatTensor(new_v, "new_v") ||
+      !a.shape(new_v, "new_v", d))
     return a.status();
   if (!(step >= 1) || !isFinite(step)) {
     a.fail("step: expected a finite value >= 1 (steps count from 1), "
-                  "got %g",
-                  step);
+           "got %g",
+           step);
     return a.status();
   }
   if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-    a.fail("betas: expected values in [0, 1), got %g, %g", beta1,
-                  beta2);
+    a.fail("betas: expected values in [0, 1), got %g, %g", beta1, beta2);
     return a.status();
   }
   if (!(epsilon >= 0) || !isFinite(epsilon) || !isFinite(lr) ||
       !isFinite(weight_decay)) {
     a.fail("lr, epsilon and weight_decay must be finite (epsilon >= "
-                  "0), got %g, %g, %g",
-                  lr, epsilon, weight_decay);
+           "0), got %g, %g, %g",
+           lr, epsilon, weight_decay);
     return a.status();
   }
   int64_t n = numel(param);
@@ -219,9 +214,10 @@ mfrt_adamw_step(const mfrt_tensor *param, const mfrt_tensor *grad,
     // Fresh outputs (what compiled programs pass) take the restrict loop;
     // in-place updates the plain one.
     bool disjoint = true;
-    for (const void *out : {(const void *)po, (const void *)mo, (const void *)vo})
-      for (const void *in :
-           {(const void *)p, (const void *)g, (const void *)mi, (const void *)vi})
+    for (const void *out :
+         {(const void *)po, (const void *)mo, (const void *)vo})
+      for (const void *in : {(const void *)p, (const void *)g, (const void *)mi,
+                             (const void *)vi})
         disjoint &= out != in;
     if (disjoint)
       k.run(p, g, mi, vi, po, mo, vo, n);

@@ -57,8 +57,8 @@ static bool makeDirs(const std::string &dir, std::string &error) {
     if (partial.empty())
       continue;
     if (::mkdir(partial.c_str(), 0777) != 0 && errno != EEXIST) {
-      error = "cannot create directory '" + partial + "': " +
-              std::strerror(errno);
+      error =
+          "cannot create directory '" + partial + "': " + std::strerror(errno);
       return false;
     }
   }
@@ -85,8 +85,8 @@ bool saveCheckpoint(const std::string &dir,
     const mfrt_buffer_info *b = mfrt_registry_buffer(i);
     ok = mfrt_safetensors_writer_add(w, b->name, &b->tensor) == MFRT_OK;
   }
-  ok = ok && mfrt_safetensors_writer_set_metadata(w, "format", kFormat) ==
-                 MFRT_OK;
+  ok = ok &&
+       mfrt_safetensors_writer_set_metadata(w, "format", kFormat) == MFRT_OK;
   for (auto &kv : metadata)
     ok = ok && mfrt_safetensors_writer_set_metadata(
                    w, kv.first.c_str(), kv.second.c_str()) == MFRT_OK;

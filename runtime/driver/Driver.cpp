@@ -124,8 +124,8 @@ bool initialiseBuffers(uint64_t seed, std::string &error) {
       return false;
     }
     if (st != MFRT_OK) {
-      error = std::string("initialising '") + b->name +
-              "': " + mfrt_last_error();
+      error =
+          std::string("initialising '") + b->name + "': " + mfrt_last_error();
       return false;
     }
   }
@@ -179,8 +179,8 @@ struct Data {
     return true;
   }
   bool fill(int64_t step, Batch &b, std::string &error) {
-    if (mfrt_token_data_batch(file, step, b.rows, 0, &b.tokensT,
-                              &b.targetsT) != MFRT_OK) {
+    if (mfrt_token_data_batch(file, step, b.rows, 0, &b.tokensT, &b.targetsT) !=
+        MFRT_OK) {
       error = std::string("data: ") + mfrt_last_error();
       return false;
     }
@@ -218,8 +218,8 @@ const mfrt_buffer_info *gradientOf(const mfrt_buffer_info *param,
 /// Writes the three --dump-grads files: gradients (by parameter name), the
 /// weights they were taken at, and the batch.
 bool dumpGradients(const std::string &f, const Snapshot &initial,
-                   const Batch &batch, double loss, int64_t step,
-                   uint64_t seed, std::string &error) {
+                   const Batch &batch, double loss, int64_t step, uint64_t seed,
+                   std::string &error) {
   std::string base = dumpBase(f);
   std::string files[3] = {f, base + ".weights.safetensors",
                           base + ".batch.safetensors"};
@@ -231,10 +231,9 @@ bool dumpGradients(const std::string &f, const Snapshot &initial,
     mfrt_safetensors_writer_create(&w);
     bool ok = true;
     if (which == 2) {
-      ok = mfrt_safetensors_writer_add(w, "tokens", &batch.tokensT) ==
-               MFRT_OK &&
-           mfrt_safetensors_writer_add(w, "targets", &batch.targetsT) ==
-               MFRT_OK;
+      ok =
+          mfrt_safetensors_writer_add(w, "tokens", &batch.tokensT) == MFRT_OK &&
+          mfrt_safetensors_writer_add(w, "targets", &batch.targetsT) == MFRT_OK;
     } else {
       for (int64_t i = 0; ok && i < mfrt_registry_count(); ++i) {
         const mfrt_buffer_info *b = mfrt_registry_buffer(i);
@@ -342,8 +341,8 @@ int gradCheck(const Options &opts, const mfrt_model_info &info, Batch &batch) {
   // gradient (all elements when the whole gradient is zero). The relative
   // error uses a floor: |g - fd| / max(|g|, |fd|, floor), so gradients far
   // below the finite-difference noise are judged by their absolute error.
-  double floor = opts.gradCheckFloor > 0 ? opts.gradCheckFloor
-                                         : (f64 ? 1e-4 : 1e-2);
+  double floor =
+      opts.gradCheckFloor > 0 ? opts.gradCheckFloor : (f64 ? 1e-4 : 1e-2);
   double maxRel = 0, maxAbs = 0, diff2 = 0, ref2 = 0;
   uint32_t key[2] = {uint32_t(opts.seed), uint32_t(opts.seed >> 32)};
   auto draw = [&](uint64_t j, uint32_t stream) {
@@ -368,20 +367,19 @@ int gradCheck(const Options &opts, const mfrt_model_info &info, Batch &batch) {
       setElement(t, e, x);
       return loss();
     };
-    double fd = (-at(x0 + 2 * h) + 8 * at(x0 + h) - 8 * at(x0 - h) +
-                 at(x0 - 2 * h)) /
-                (12 * h);
+    double fd =
+        (-at(x0 + 2 * h) + 8 * at(x0 + h) - 8 * at(x0 - h) + at(x0 - 2 * h)) /
+        (12 * h);
     setElement(t, e, x0);
     double g = grads[p][e];
     double absErr = std::fabs(g - fd);
-    double rel = absErr / std::fmax(std::fmax(std::fabs(g), std::fabs(fd)),
-                                    floor);
+    double rel =
+        absErr / std::fmax(std::fmax(std::fabs(g), std::fabs(fd)), floor);
     maxRel = std::fmax(maxRel, rel);
     maxAbs = std::fmax(maxAbs, absErr);
     diff2 += absErr * absErr;
     ref2 += fd * fd;
-    std::fprintf(stderr,
-                 "  %-32s [%8lld]  grad %+.10e  fd %+.10e  rel %.2e\n",
+    std::fprintf(stderr, "  %-32s [%8lld]  grad %+.10e  fd %+.10e  rel %.2e\n",
                  params[p]->name, static_cast<long long>(e), g, fd, rel);
   }
   double normwise = ref2 > 0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
@@ -396,7 +394,8 @@ int gradCheck(const Options &opts, const mfrt_model_info &info, Batch &batch) {
               jsonNumber(floor).c_str(), jsonNumber(tol).c_str(),
               passed ? "true" : "false");
   std::fflush(stdout);
-  std::fprintf(stderr, "%s: gradient check %s: max relative error %.3e "
+  std::fprintf(stderr,
+               "%s: gradient check %s: max relative error %.3e "
                "(tolerance %.1e)\n",
                gProgram, passed ? "passed" : "FAILED", maxRel, tol);
   return passed ? 0 : 1;
@@ -413,7 +412,8 @@ int run(int argc, char **argv) {
   std::string error;
   if (!parseOptions(argc, argv, opts, error)) {
     std::fprintf(stderr, "%s: error: %s\n", gProgram, error.c_str());
-    std::fprintf(stderr, "usage: %s --steps S --seed K [--lr X] [--data FILE] "
+    std::fprintf(stderr,
+                 "usage: %s --steps S --seed K [--lr X] [--data FILE] "
                  "[--dump-grads F.safetensors] [--save DIR] [--load DIR] "
                  "[--help]\n",
                  gProgram);
@@ -443,7 +443,8 @@ int run(int argc, char **argv) {
     if (!opts.dumpGrads.empty() || !opts.save.empty())
       return failure("this executable was compiled forward-only: no "
                      "training step, so no --dump-grads or --save");
-    std::fprintf(stderr, "%s: compiled forward-only (no training step); "
+    std::fprintf(stderr,
+                 "%s: compiled forward-only (no training step); "
                  "evaluating\n",
                  gProgram);
     opts.eval = true;
@@ -459,10 +460,8 @@ int run(int argc, char **argv) {
     char *end = nullptr;
     auto it = meta.find("step");
     if (it == meta.end() ||
-        (start = std::strtoll(it->second.c_str(), &end, 10), *end) ||
-        start < 0)
-      return failure("cannot load checkpoint: " +
-                     checkpointFile(opts.load) +
+        (start = std::strtoll(it->second.c_str(), &end, 10), *end) || start < 0)
+      return failure("cannot load checkpoint: " + checkpointFile(opts.load) +
                      ": metadata 'step' is missing or not a step number");
     std::fprintf(stderr, "%s: resumed from %s at step %lld\n", gProgram,
                  checkpointFile(opts.load).c_str(),
@@ -486,18 +485,16 @@ int run(int argc, char **argv) {
     }
   const char *mesh = mfrt_registry_metadata("mesh");
   const char *optimizer = mfrt_registry_metadata("optimizer");
-  std::fprintf(stderr,
-               "%s: %s model, %lld parameters in %lld tensors, batch %lldx%lld, "
-               "vocab %lld, mesh %s, optimizer %s; data %s (%lld tokens)\n",
-               gProgram, mfrt_dtype_name(mfrt_dtype(info.float_dtype)),
-               static_cast<long long>(params),
-               static_cast<long long>(paramTensors),
-               static_cast<long long>(info.batch),
-               static_cast<long long>(info.seq_len),
-               static_cast<long long>(info.vocab), mesh ? mesh : "?",
-               haveTrain ? (optimizer ? optimizer : "?") : "none",
-               path.c_str(),
-               static_cast<long long>(mfrt_token_data_num_tokens(data.file)));
+  std::fprintf(
+      stderr,
+      "%s: %s model, %lld parameters in %lld tensors, batch %lldx%lld, "
+      "vocab %lld, mesh %s, optimizer %s; data %s (%lld tokens)\n",
+      gProgram, mfrt_dtype_name(mfrt_dtype(info.float_dtype)),
+      static_cast<long long>(params), static_cast<long long>(paramTensors),
+      static_cast<long long>(info.batch), static_cast<long long>(info.seq_len),
+      static_cast<long long>(info.vocab), mesh ? mesh : "?",
+      haveTrain ? (optimizer ? optimizer : "?") : "none", path.c_str(),
+      static_cast<long long>(mfrt_token_data_num_tokens(data.file)));
 
   if (opts.gradCheck) {
     if (!data.fill(start, batch, error))
@@ -536,21 +533,20 @@ int run(int argc, char **argv) {
                   res.applied ? "true" : "false");
     std::fflush(stdout);
     if (!opts.eval && !res.applied)
-      std::fprintf(stderr, "%s: step %lld: gradient norm is not finite; "
+      std::fprintf(stderr,
+                   "%s: step %lld: gradient norm is not finite; "
                    "update skipped\n",
                    gProgram, static_cast<long long>(s));
     if (opts.logEvery > 0 &&
         ((s - start) % opts.logEvery == 0 || s + 1 == start + opts.steps))
       std::fprintf(stderr, "step %6lld  loss %.6f  grad_norm %.4f  %.2f ms\n",
-                   static_cast<long long>(s), res.loss, res.gradNorm,
-                   dt * 1e3);
+                   static_cast<long long>(s), res.loss, res.gradNorm, dt * 1e3);
     if (dumpNow) {
-      if (!dumpGradients(opts.dumpGrads, initial, batch, res.loss, s,
-                         opts.seed, error))
+      if (!dumpGradients(opts.dumpGrads, initial, batch, res.loss, s, opts.seed,
+                         error))
         return failure(error);
-      std::fprintf(stderr, "%s: wrote gradients of step %lld to %s\n",
-                   gProgram, static_cast<long long>(s),
-                   opts.dumpGrads.c_str());
+      std::fprintf(stderr, "%s: wrote gradients of step %lld to %s\n", gProgram,
+                   static_cast<long long>(s), opts.dumpGrads.c_str());
     }
   }
 

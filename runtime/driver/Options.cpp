@@ -119,9 +119,9 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
       haveValue = true;
     }
     static const char *const valued[] = {
-        "--steps",     "--seed",       "--lr",         "--data",
-        "--dump-grads", "--save",      "--load",       "--log-every",
-        "--threads",   "--grad-check", "--fd-step",    "--grad-check-tol",
+        "--steps",           "--seed",       "--lr",      "--data",
+        "--dump-grads",      "--save",       "--load",    "--log-every",
+        "--threads",         "--grad-check", "--fd-step", "--grad-check-tol",
         "--grad-check-floor"};
     bool known = false;
     for (const char *v : valued)

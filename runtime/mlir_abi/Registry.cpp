@@ -57,8 +57,8 @@ extern "C" void mfrt_register_buffer(const char *name, int32_t kind,
   entry->of = str(of);
   mfrt_buffer_info &info = entry->info;
   char why[256];
-  if (!viewMemRef(rank, desc, static_cast<mfrt_dtype>(dtype), &info.tensor,
-                  why, sizeof(why))) {
+  if (!viewMemRef(rank, desc, static_cast<mfrt_dtype>(dtype), &info.tensor, why,
+                  sizeof(why))) {
     std::string msg = entry->name + ": " + why;
     fatal("moefold_register", msg.c_str());
   }
@@ -165,10 +165,9 @@ extern "C" const mfrt_buffer_info *mfrt_registry_find_state(const char *param,
 extern "C" mfrt_status mfrt_registry_model(mfrt_model_info *out) {
   Registry &r = registry();
   if (!out || !r.haveModel)
-    return mfrt::setError(MFRT_ERROR_INVALID_ARGUMENT,
-                          "mfrt_registry_model: %s",
-                          out ? "the model registered no batch geometry"
-                              : "NULL out");
+    return mfrt::setError(
+        MFRT_ERROR_INVALID_ARGUMENT, "mfrt_registry_model: %s",
+        out ? "the model registered no batch geometry" : "NULL out");
   *out = r.model;
   return MFRT_OK;
 }
@@ -184,9 +183,8 @@ extern "C" int64_t mfrt_registry_metadata_count(void) {
   return static_cast<int64_t>(registry().metadata.size());
 }
 
-extern "C" mfrt_status mfrt_registry_metadata_at(int64_t index,
-                                                 const char **key,
-                                                 const char **value) {
+extern "C" mfrt_status
+mfrt_registry_metadata_at(int64_t index, const char **key, const char **value) {
   Registry &r = registry();
   if (index < 0 || index >= static_cast<int64_t>(r.metadata.size()))
     return mfrt::setError(MFRT_ERROR_INVALID_ARGUMENT,
@@ -208,9 +206,8 @@ extern "C" void mfrt_registry_reset(void) {
 }
 
 extern "C" const char *mfrt_family_name(int32_t family) {
-  static const char *const names[] = {"embedding",     "dense",
-                                      "norm",          "router",
-                                      "routed_expert", "shared_expert"};
+  static const char *const names[] = {
+      "embedding", "dense", "norm", "router", "routed_expert", "shared_expert"};
   if (family == -1)
     return "state";
   if (family < 0 || family > 5)

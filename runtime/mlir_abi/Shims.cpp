@@ -133,8 +133,8 @@ SHIM(add_fwd, "moe.add", (MR(a), MR(b), MR(out)),
      c.check(mfrt_add_fwd(c.f(M(a)), c.f(M(b)), c.f(M(out))));)
 
 SHIM(router_fwd, "moe.router",
-     (MR(x), MR(w), MR(bias), int32_t has_bias, int32_t scoring,
-      int64_t top_k, int32_t renormalize, MR(scores), MR(indices), MR(probs)),
+     (MR(x), MR(w), MR(bias), int32_t has_bias, int32_t scoring, int64_t top_k,
+      int32_t renormalize, MR(scores), MR(indices), MR(probs)),
      const mfrt_tensor *xt = c.f(M(x));
      const mfrt_tensor *wt = c.f(M(w));
      const mfrt_tensor *bt = has_bias ? c.f(M(bias)) : nullptr;
@@ -192,8 +192,8 @@ SHIM(aux_loss_fwd, "moe.aux_loss",
 
 SHIM(cross_entropy_fwd, "moe.cross_entropy",
      (MR(logits), MR(targets), int64_t num_tokens, MR(out)),
-     c.check(mfrt_cross_entropy_fwd(c.f(M(logits)), c.i(M(targets)),
-                                    num_tokens, c.f(M(out))));)
+     c.check(mfrt_cross_entropy_fwd(c.f(M(logits)), c.i(M(targets)), num_tokens,
+                                    c.f(M(out))));)
 
 SHIM(fill_fwd, "moe.fill", (double value, MR(out)),
      c.check(mfrt_init_constant(c.f(M(out)), value));)
@@ -204,8 +204,7 @@ SHIM(fill_fwd, "moe.fill", (double value, MR(out)),
 //===----------------------------------------------------------------------===//
 
 SHIM(embedding_bwd, "moe.embedding_grad", (MR(tokens), MR(dout), MR(dtable)),
-     c.check(mfrt_embedding_bwd(c.i(M(tokens)), c.f(M(dout)),
-                                c.f(M(dtable))));)
+     c.check(mfrt_embedding_bwd(c.i(M(tokens)), c.f(M(dout)), c.f(M(dtable))));)
 
 SHIM(rms_norm_bwd, "moe.rms_norm_grad",
      (MR(x), MR(w), MR(dout), double eps, MR(dx), MR(dw)),
@@ -220,8 +219,8 @@ SHIM(attention_bwd, "moe.attention_grad",
      (MR(q), MR(k), MR(v), MR(dout), int64_t num_heads, int64_t num_kv_heads,
       int32_t causal, MR(dq), MR(dk), MR(dv)),
      c.check(mfrt_attention_bwd(c.f(M(q)), c.f(M(k)), c.f(M(v)), num_heads,
-                                num_kv_heads, causal, c.f(M(dout)),
-                                c.f(M(dq)), c.f(M(dk)), c.f(M(dv))));)
+                                num_kv_heads, causal, c.f(M(dout)), c.f(M(dq)),
+                                c.f(M(dk)), c.f(M(dv))));)
 
 SHIM(swiglu_bwd, "moe.swiglu_grad",
      (MR(gate), MR(up), MR(dout), MR(dgate), MR(dup)),
@@ -243,8 +242,8 @@ SHIM(dispatch_bwd, "moe.dispatch_grad",
                                c.f(M(dx))));)
 
 SHIM(experts_bwd, "moe.experts_grad",
-     (MR(sorted), MR(group_sizes), MR(w_gate), MR(w_up), MR(w_down),
-      MR(dout), MR(dsorted), MR(dw_gate), MR(dw_up), MR(dw_down)),
+     (MR(sorted), MR(group_sizes), MR(w_gate), MR(w_up), MR(w_down), MR(dout),
+      MR(dsorted), MR(dw_gate), MR(dw_up), MR(dw_down)),
      c.check(mfrt_experts_bwd(c.f(M(sorted)), c.i(M(group_sizes)),
                               c.f(M(w_gate)), c.f(M(w_up)), c.f(M(w_down)),
                               c.f(M(dout)), c.f(M(dsorted)), c.f(M(dw_gate)),
@@ -259,21 +258,19 @@ SHIM(combine_bwd, "moe.combine_grad",
 
 SHIM(shared_expert_bwd, "moe.shared_expert_grad",
      (MR(x), MR(w_gate), MR(w_up), MR(w_down), MR(gate), MR(dout),
-      int32_t has_gate, MR(dx), MR(dw_gate), MR(dw_up), MR(dw_down),
-      MR(dgate)),
+      int32_t has_gate, MR(dx), MR(dw_gate), MR(dw_up), MR(dw_down), MR(dgate)),
      const mfrt_tensor *xt = c.f(M(x));
      const mfrt_tensor *wg = c.f(M(w_gate));
      const mfrt_tensor *wu = c.f(M(w_up));
      const mfrt_tensor *wd = c.f(M(w_down));
      const mfrt_tensor *gt = has_gate ? c.f(M(gate)) : nullptr;
-     const mfrt_tensor *dot = c.f(M(dout));
-     const mfrt_tensor *dxt = c.f(M(dx));
+     const mfrt_tensor *dot = c.f(M(dout)); const mfrt_tensor *dxt = c.f(M(dx));
      const mfrt_tensor *dwg = c.f(M(dw_gate));
      const mfrt_tensor *dwu = c.f(M(dw_up));
      const mfrt_tensor *dwd = c.f(M(dw_down));
      const mfrt_tensor *dgt = has_gate ? c.f(M(dgate)) : nullptr;
-     c.check(mfrt_shared_expert_bwd(xt, wg, wu, wd, gt, dot, dxt, dwg, dwu,
-                                    dwd, dgt));)
+     c.check(mfrt_shared_expert_bwd(xt, wg, wu, wd, gt, dot, dxt, dwg, dwu, dwd,
+                                    dgt));)
 
 SHIM(aux_loss_bwd, "moe.aux_loss_grad",
      (MR(probs), MR(indices), MR(dloss), double coefficient, MR(dprobs)),
@@ -282,9 +279,8 @@ SHIM(aux_loss_bwd, "moe.aux_loss_grad",
 
 SHIM(cross_entropy_bwd, "moe.cross_entropy_grad",
      (MR(logits), MR(targets), MR(dloss), int64_t num_tokens, MR(dlogits)),
-     c.check(mfrt_cross_entropy_bwd(c.f(M(logits)), c.i(M(targets)),
-                                    num_tokens, c.f(M(dloss)),
-                                    c.f(M(dlogits))));)
+     c.check(mfrt_cross_entropy_bwd(c.f(M(logits)), c.i(M(targets)), num_tokens,
+                                    c.f(M(dloss)), c.f(M(dlogits))));)
 
 //===----------------------------------------------------------------------===//
 // Norm, clipping and optimizers
@@ -313,12 +309,9 @@ SHIM(global_norm, "moe.global_norm", (double sum_squares, MR(out)),
 // program loads them from their 0-d buffers, widening floats to double and
 // the i1 flag to int32, so the shims never guess a buffer's element type.
 SHIM(clip_scale, "moe.clip_scale",
-     (double norm, double max_norm, MR(scale), MR(apply)),
-     double s = 1;
-     int32_t ap = 0;
-     c.check(mfrt_clip_scale(norm, max_norm, &s, &ap));
-     c.setScalar(M(scale), s);
-     c.setFlag(M(apply), ap != 0);)
+     (double norm, double max_norm, MR(scale), MR(apply)), double s = 1;
+     int32_t ap = 0; c.check(mfrt_clip_scale(norm, max_norm, &s, &ap));
+     c.setScalar(M(scale), s); c.setFlag(M(apply), ap != 0);)
 
 SHIM(sgd_step, "moe.sgd_step",
      (MR(param), MR(grad), double scale, double lr, int32_t apply,
@@ -333,9 +326,8 @@ SHIM(adamw_step, "moe.adamw_step",
       int32_t apply, double beta1, double beta2, double epsilon,
       double weight_decay, MR(new_param), MR(new_m), MR(new_v)),
      const mfrt_tensor *p = c.f(M(param));
-     const mfrt_tensor *g = c.f(M(grad));
-     const mfrt_tensor *mt = c.f(M(m));
+     const mfrt_tensor *g = c.f(M(grad)); const mfrt_tensor *mt = c.f(M(m));
      const mfrt_tensor *vt = c.f(M(v));
-     c.check(mfrt_adamw_step(p, g, mt, vt, scale, lr, step, apply, beta1,
-                             beta2, epsilon, weight_decay, c.f(M(new_param)),
+     c.check(mfrt_adamw_step(p, g, mt, vt, scale, lr, step, apply, beta1, beta2,
+                             epsilon, weight_decay, c.f(M(new_param)),
                              c.f(M(new_m)), c.f(M(new_v))));)

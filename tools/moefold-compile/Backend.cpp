@@ -65,9 +65,8 @@ std::string fromEnv(const char *name, const char *fallback) {
 /// The runtime libraries, in link order (driver first).
 SmallVector<std::string> runtimeLibraries() {
   std::string dir = fromEnv("MOEFOLD_RUNTIME_LIB_DIR", "");
-  SmallVector<std::string> libs = {
-      MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB, MOEFOLD_MLIR_ABI_LIB,
-      MOEFOLD_RUNTIME_LIB};
+  SmallVector<std::string> libs = {MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB,
+                                   MOEFOLD_MLIR_ABI_LIB, MOEFOLD_RUNTIME_LIB};
   if (!dir.empty())
     for (std::string &lib : libs)
       lib = dir + "/" + sys::path::filename(lib).str();
@@ -116,7 +115,8 @@ std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(OptimizationLevel::O2);
+  ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(OptimizationLevel::O2);
   mpm.run(*llvmModule, mam);
   return llvmModule;
 }
@@ -175,8 +175,8 @@ bool linkExecutable(StringRef object, StringRef output, std::string &error) {
   int rc = sys::ExecuteAndWait(*cxx, argv, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {
     error = "linking '" + output.str() + "' failed (" + args[0] +
-            (rc < 0 ? ": " + message : " exited with status " +
-                                           std::to_string(rc)) +
+            (rc < 0 ? ": " + message
+                    : " exited with status " + std::to_string(rc)) +
             ")";
     return false;
   }

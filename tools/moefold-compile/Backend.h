@@ -19,8 +19,7 @@ std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
                                                    std::string &error);
 
 /// Emits `module` as a host object file at `path`.
-bool emitObject(llvm::Module &module, llvm::StringRef path,
-                std::string &error);
+bool emitObject(llvm::Module &module, llvm::StringRef path, std::string &error);
 
 /// Links `object` with the driver, the MLIR ABI shims, the runtime and BLAS
 /// into the executable `output` with the system C++ compiler.

@@ -35,9 +35,9 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -61,6 +61,9 @@ cl::opt<std::string>
              cl::desc("Device mesh: world=N[,tp=..,ep=..,etp=..]. Only "
                       "world=1 (the single-rank program) is supported yet"),
              cl::value_desc("spec"), cl::cat(category));
+cl::opt<std::string> backend("backend",
+                             cl::desc("Compute backend: cpu (default)"),
+                             cl::init("cpu"), cl::cat(category));
 cl::opt<std::string> optimizer("optimizer",
                                cl::desc("Optimizer: adamw (default) or sgd"),
                                cl::init("adamw"), cl::cat(category));
@@ -102,7 +105,8 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Exe, "exe", "linked executable (default)")),
     cl::cat(category));
 
-const char *kOverview = R"(moefold-compile: compile a moe-dialect model into a training executable
+const char *kOverview =
+    R"(moefold-compile: compile a moe-dialect model into a training executable
 
   moefold-compile MODEL.mlir --mesh world=1 [--optimizer adamw|sgd]
                   [--max-grad-norm X] [--emit=moe|mlir|llvm|obj|exe] -o EXE
@@ -141,10 +145,12 @@ LogicalResult checkMesh(StringRef spec) {
     value = value.trim();
     int64_t n = 0;
     if (key.empty() || value.empty() || value.getAsInteger(10, n) || n < 1)
-      return fail("invalid --mesh '" + spec + "': expected name=N entries "
-                  "with N >= 1, got '" + part + "'");
-    static const char *const axes[] = {"world", "tp", "dp", "ep", "etp",
-                                       "edp",   "pp", "cp"};
+      return fail("invalid --mesh '" + spec +
+                  "': expected name=N entries "
+                  "with N >= 1, got '" +
+                  part + "'");
+    static const char *const axes[] = {"world", "tp",  "dp", "ep",
+                                       "etp",   "edp", "pp", "cp"};
     if (!llvm::is_contained(axes, key))
       return fail("invalid --mesh '" + spec + "': unknown axis '" + key +
                   "' (world, tp, dp, ep, etp, edp, pp, cp)");
@@ -174,7 +180,8 @@ LogicalResult widenToF64(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
     for (NamedAttribute a : op->getAttrs())
-      if (auto f = dyn_cast<FloatAttr>(a.getValue()); f && f.getType().isF32()) {
+      if (auto f = dyn_cast<FloatAttr>(a.getValue());
+          f && f.getType().isF32()) {
         op->emitError("--float-type=f64: cannot widen the f32 attribute '")
             << a.getName().getValue() << "'";
         ok = false;
@@ -183,9 +190,8 @@ LogicalResult widenToF64(ModuleOp module) {
   if (!ok)
     return failure();
   AttrTypeReplacer replacer;
-  replacer.addReplacement([](Float32Type t) -> Type {
-    return Float64Type::get(t.getContext());
-  });
+  replacer.addReplacement(
+      [](Float32Type t) -> Type { return Float64Type::get(t.getContext()); });
   replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
                                         /*replaceLocs=*/false,
                                         /*replaceTypes=*/true);
@@ -218,9 +224,9 @@ FailureOr<func::FuncOp> findLossFunction(ModuleOp module) {
   }
   func::FuncOp f = found.front();
   FunctionType type = f.getFunctionType();
-  auto tokens =
-      type.getNumInputs() == 2 ? dyn_cast<RankedTensorType>(type.getInput(0))
-                               : RankedTensorType();
+  auto tokens = type.getNumInputs() == 2
+                    ? dyn_cast<RankedTensorType>(type.getInput(0))
+                    : RankedTensorType();
   if (!tokens || type.getInput(1) != tokens || tokens.getRank() != 2 ||
       !tokens.getElementType().isInteger(32) || !tokens.hasStaticShape())
     return f.emitError("the loss function @")
@@ -274,6 +280,11 @@ int main(int argc, char **argv) {
 
   if (failed(checkMesh(meshSpec)))
     return 1;
+  if (backend == "cuda")
+    return fail("--backend cuda: the CUDA backend is not available yet; use "
+                "--backend cpu");
+  if (backend != "cpu")
+    return fail("--backend must be cpu or cuda, got '" + backend + "'");
   if (optimizer != "adamw" && optimizer != "sgd")
     return fail("--optimizer must be adamw or sgd, got '" + optimizer + "'");
   if (!std::isfinite(maxGradNorm))
@@ -329,8 +340,7 @@ int main(int argc, char **argv) {
                           " epsilon=" + num(epsilon);
     if (weightDecay.getNumOccurrences())
       options += " weight-decay=" + num(weightDecay);
-    std::string pipeline =
-        "moe-autodiff,moe-build-train-step{" + options + "}";
+    std::string pipeline = "moe-autodiff,moe-build-train-step{" + options + "}";
     if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
       return fail("cannot build the training pipeline '" + pipeline + "'");
     if (failed(pm.run(*module)))
@@ -390,7 +400,8 @@ int main(int argc, char **argv) {
   if (!llvmModule)
     return fail(errorMessage);
   if (emit == Emit::LLVM)
-    return writeText([&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+    return writeText(
+        [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
 
   if (emit == Emit::Obj)
     return compile::emitObject(*llvmModule, output, errorMessage)

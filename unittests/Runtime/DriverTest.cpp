@@ -44,8 +44,8 @@ TEST(DriverOptions, Accepted) {
   EXPECT_EQ(o.logEvery, 0);
   EXPECT_EQ(o.threads, 2);
   Options g;
-  ASSERT_TRUE(parse({"--grad-check", "5", "--seed", "18446744073709551615"},
-                    g, err))
+  ASSERT_TRUE(
+      parse({"--grad-check", "5", "--seed", "18446744073709551615"}, g, err))
       << err;
   EXPECT_EQ(g.gradCheck, 5);
   EXPECT_EQ(g.seed, 18446744073709551615ull);
@@ -109,8 +109,8 @@ struct TwoBuffers {
     words[4] = t.shape.size() > 1 ? t.shape[1] : 1;
     words[5] = words[4];
     words[6] = 1;
-    mfrt_register_buffer_f32(name, MFRT_BUFFER_PARAM, 1, MFRT_INIT_NORMAL,
-                             0.02, 1, "param", "", 2, words);
+    mfrt_register_buffer_f32(name, MFRT_BUFFER_PARAM, 1, MFRT_INIT_NORMAL, 0.02,
+                             1, "param", "", 2, words);
     int64_t mw[5];
     void *q = m.v.data();
     std::memcpy(&mw[0], &q, sizeof(q));
@@ -118,8 +118,8 @@ struct TwoBuffers {
     mw[2] = 0;
     mw[3] = 3;
     mw[4] = 1;
-    mfrt_register_buffer_f64("adam_m.w", MFRT_BUFFER_STATE, -1,
-                             MFRT_INIT_ZEROS, 0, 2, "adam_m", "w", 1, mw);
+    mfrt_register_buffer_f64("adam_m.w", MFRT_BUFFER_STATE, -1, MFRT_INIT_ZEROS,
+                             0, 2, "adam_m", "w", 1, mw);
   }
   ~TwoBuffers() {
     std::string cmd = "rm -rf " + dir;

@@ -22,8 +22,7 @@ void mfrt_mlir_linear_fwd_f64(int64_t, void *, int64_t, void *, int64_t,
 void mfrt_mlir_fill_fwd_f64(double, int64_t, void *);
 double mfrt_mlir_sum_squares_f32(int64_t, void *);
 void mfrt_mlir_global_norm_f32(double, int64_t, void *);
-void mfrt_mlir_clip_scale_f32(double, double, int64_t, void *, int64_t,
-                              void *);
+void mfrt_mlir_clip_scale_f32(double, double, int64_t, void *, int64_t, void *);
 void mfrt_mlir_combine_fwd_f32(int64_t, void *, int64_t, void *, int64_t,
                                void *, int64_t, int64_t, void *);
 }
@@ -135,8 +134,7 @@ TEST(Registry, BuffersGeometryMetadata) {
   Desc dw(w.v.data(), w.shape), dg(gw.v.data(), gw.shape),
       dn(n.v.data(), n.shape);
   mfrt_register_buffer_f32("w", MFRT_BUFFER_PARAM, 1, MFRT_INIT_NORMAL, 0.02,
-                           int64_t(mfrt_param_id_of("w")), "param", "",
-                           MR(dw));
+                           int64_t(mfrt_param_id_of("w")), "param", "", MR(dw));
   mfrt_register_buffer_f64("n", MFRT_BUFFER_PARAM, 2, MFRT_INIT_ONES, 0, 7,
                            "param", "", MR(dn));
   mfrt_register_buffer_f32("grad.w", MFRT_BUFFER_STATE, -1, MFRT_INIT_ZEROS, 0,

@@ -144,14 +144,14 @@ TEST(Optimizer, Errors) {
                "mfrt_sgd_step: new_param: dtype f64 differs from the call's "
                "f32");
   // Steps count from 1 (bias correction would divide by zero at 0).
-  EXPECT_EQ(mfrt_adamw_step(&p.d, &p.d, &m.d, &v.d, 1, 0.1, 0.0, 1, 0.9,
-                            0.999, 1e-8, 0, &out.d, &m.d, &v.d),
+  EXPECT_EQ(mfrt_adamw_step(&p.d, &p.d, &m.d, &v.d, 1, 0.1, 0.0, 1, 0.9, 0.999,
+                            1e-8, 0, &out.d, &m.d, &v.d),
             MFRT_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(mfrt_last_error(),
                "mfrt_adamw_step: step: expected a finite value >= 1 (steps "
                "count from 1), got 0");
-  EXPECT_EQ(mfrt_adamw_step(&p.d, &p.d, &m.d, &v.d, 1, 0.1, 1.0, 1, 1.0,
-                            0.999, 1e-8, 0, &out.d, &m.d, &v.d),
+  EXPECT_EQ(mfrt_adamw_step(&p.d, &p.d, &m.d, &v.d, 1, 0.1, 1.0, 1, 1.0, 0.999,
+                            1e-8, 0, &out.d, &m.d, &v.d),
             MFRT_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(mfrt_last_error(),
                "mfrt_adamw_step: betas: expected values in [0, 1), got 1, "

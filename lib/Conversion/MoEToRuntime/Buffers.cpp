@@ -54,8 +54,8 @@ void moefold::lowering::applyEntryABI(func::FuncOp func) {
       continue;
     auto type = cast<MemRefType>(arg.getType());
     Location loc = arg.getLoc();
-    Value buffer = memref::AllocOp::create(b, loc, type,
-                                           b.getI64IntegerAttr(64));
+    Value buffer =
+        memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
     arg.replaceAllUsesWith(buffer);
     arg.setType(entryScalarType(type));
     inputs[i] = arg.getType();
@@ -72,8 +72,8 @@ void moefold::lowering::applyEntryABI(func::FuncOp func) {
       if (!isScalarBuffer(operand.get().getType()))
         continue;
       auto type = cast<MemRefType>(operand.get().getType());
-      Value v = memref::LoadOp::create(b, ret.getLoc(), operand.get(),
-                                       ValueRange{});
+      Value v =
+          memref::LoadOp::create(b, ret.getLoc(), operand.get(), ValueRange{});
       if (isa<FloatType>(v.getType()) && !v.getType().isF64())
         v = arith::ExtFOp::create(b, ret.getLoc(), b.getF64Type(), v);
       results[operand.getOperandNumber()] = entryScalarType(type);

@@ -56,13 +56,13 @@ LogicalResult checkInput(ModuleOp module) {
       Type element = tensor.getElementType();
       if (isa<FloatType>(element) && !element.isF32() && !element.isF64()) {
         op->emitError() << "'" << name << "' on " << element
-                          << " tensors has no lowering to the runtime (the "
-                             "CPU kernels take f32 or f64)";
+                        << " tensors has no lowering to the runtime (the "
+                           "CPU kernels take f32 or f64)";
         ok = false;
       } else if (element.isInteger(64)) {
         op->emitError() << "'" << name
                         << "' with i64 index tensors has no lowering to "
-                             "the runtime (the kernels take i32 indices)";
+                           "the runtime (the kernels take i32 indices)";
         ok = false;
       }
     };
@@ -75,6 +75,15 @@ LogicalResult checkInput(ModuleOp module) {
     if (auto st = dyn_cast<moe::StateOp>(op))
       checkType(st.getTensorType());
   });
+  // The pass generates moefold_register() and the mfrt_* declarations.
+  for (Operation &op : module.getBody()->getOperations())
+    if (auto sym = dyn_cast<SymbolOpInterface>(op))
+      if (sym.getName() == "moefold_register" ||
+          (sym.getName().starts_with("mfrt_") && !isa<func::FuncOp>(op))) {
+        op.emitError("the symbol @")
+            << sym.getName() << " is reserved for moe-lower-to-runtime";
+        ok = false;
+      }
   // Public functions get the entry ABI, which changes their signature.
   module.walk([&](func::CallOp call) {
     auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
@@ -260,10 +269,9 @@ void MoELowerToRuntimePass::runOnOperation() {
       }
     }
     b.setInsertionPoint(st);
-    memref::GlobalOp::create(b, st.getLoc(), info.globalName,
-                             b.getStringAttr("private"), info.type,
-                             b.getUnitAttr(), /*constant=*/false,
-                             b.getI64IntegerAttr(64));
+    memref::GlobalOp::create(
+        b, st.getLoc(), info.globalName, b.getStringAttr("private"), info.type,
+        b.getUnitAttr(), /*constant=*/false, b.getI64IntegerAttr(64));
     order.push_back(info.name);
     state.buffers[info.name] = info;
     st.erase();
@@ -293,7 +301,7 @@ void MoELowerToRuntimePass::runOnOperation() {
       [&](Operation *op) { return converter.isLegal(op); });
   RewritePatternSet patterns(ctx);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
-                                                                converter);
+                                                                 converter);
   populateReturnOpTypeConversionPattern(patterns, converter);
   populateCallOpTypeConversionPattern(patterns, converter);
   populateMoEToRuntimePatterns(converter, patterns, state);

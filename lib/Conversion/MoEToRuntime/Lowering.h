@@ -27,8 +27,8 @@ struct BufferInfo {
   std::string globalName; ///< the memref.global
   mlir::MemRefType type;
   bool isParam = true;
-  int32_t family = -1;    ///< moe::Family for params, -1 for states
-  int32_t initKind = 0;   ///< moe::InitKind
+  int32_t family = -1;  ///< moe::Family for params, -1 for states
+  int32_t initKind = 0; ///< moe::InitKind
   double initValue = 0;
   uint64_t paramId = 0;
   std::string role = "param"; ///< "param", "grad", "adam_m", "adam_v", "state"

@@ -73,8 +73,8 @@ public:
     return *this;
   }
   CallBuilder &f64(double v) {
-    args.push_back(arith::ConstantFloatOp::create(b, loc, b.getF64Type(),
-                                                  APFloat(v)));
+    args.push_back(
+        arith::ConstantFloatOp::create(b, loc, b.getF64Type(), APFloat(v)));
     return *this;
   }
   /// Appends an already built scalar value.
@@ -95,18 +95,16 @@ public:
     return value(arith::ExtUIOp::create(b, loc, b.getI32Type(), v));
   }
   /// Calls mfrt_mlir_<base>_<f32|f64> (suffix from `floatType`).
-  func::CallOp call(StringRef base, Type floatType,
-                    TypeRange results = {}) {
+  func::CallOp call(StringRef base, Type floatType, TypeRange results = {}) {
     std::string name =
         (kShimPrefix + base + "_" + floatSuffix(floatType)).str();
     SmallVector<Type> types;
     for (Value a : args)
       types.push_back(a.getType());
     StringAttr sym = b.getStringAttr(name);
-    state.useRuntimeFunction(sym,
-                             b.getFunctionType(types, SmallVector<Type>(
-                                                          results.begin(),
-                                                          results.end())));
+    state.useRuntimeFunction(
+        sym, b.getFunctionType(
+                 types, SmallVector<Type>(results.begin(), results.end())));
     return func::CallOp::create(b, loc, sym, results, args);
   }
 
@@ -117,8 +115,7 @@ private:
   SmallVector<Value> args;
 };
 
-template <typename OpTy>
-struct RuntimePattern : OpConversionPattern<OpTy> {
+template <typename OpTy> struct RuntimePattern : OpConversionPattern<OpTy> {
   RuntimePattern(TypeConverter &converter, MLIRContext *ctx,
                  LoweringState &state)
       : OpConversionPattern<OpTy>(converter, ctx), state(state) {}
@@ -131,12 +128,10 @@ struct RuntimePattern : OpConversionPattern<OpTy> {
 
 /// memref.get_global of the parameter's global; a copy when the value
 /// outlives a later set_param of the same symbol.
-template <typename OpTy>
-struct GetBufferLowering : RuntimePattern<OpTy> {
+template <typename OpTy> struct GetBufferLowering : RuntimePattern<OpTy> {
   using RuntimePattern<OpTy>::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     auto it = this->state.buffers.find(op.getName());
     if (it == this->state.buffers.end())
       return rw.notifyMatchFailure(op, "unknown buffer symbol");
@@ -161,9 +156,8 @@ struct GetBufferLowering : RuntimePattern<OpTy> {
 
 struct EmbeddingLowering : RuntimePattern<moe::EmbeddingOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::EmbeddingOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::EmbeddingOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getTable()).buffer(a.getTokens()).buffer(out);
@@ -175,9 +169,8 @@ struct EmbeddingLowering : RuntimePattern<moe::EmbeddingOp> {
 
 struct RMSNormLowering : RuntimePattern<moe::RMSNormOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::RMSNormOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::RMSNormOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getX()).buffer(a.getWeight());
@@ -190,9 +183,8 @@ struct RMSNormLowering : RuntimePattern<moe::RMSNormOp> {
 
 struct LinearLowering : RuntimePattern<moe::LinearOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::LinearOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::LinearOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getX()).buffer(a.getWeight()).buffer(out);
@@ -204,9 +196,8 @@ struct LinearLowering : RuntimePattern<moe::LinearOp> {
 
 struct AttentionLowering : RuntimePattern<moe::AttentionOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::AttentionOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::AttentionOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV());
@@ -220,9 +211,8 @@ struct AttentionLowering : RuntimePattern<moe::AttentionOp> {
 
 struct SwiGLULowering : RuntimePattern<moe::SwiGLUOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::SwiGLUOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::SwiGLUOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getGate()).buffer(a.getUp()).buffer(out);
@@ -234,9 +224,8 @@ struct SwiGLULowering : RuntimePattern<moe::SwiGLUOp> {
 
 struct AddLowering : RuntimePattern<moe::AddOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::AddOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::AddOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getLhs()).buffer(a.getRhs()).buffer(out);
@@ -248,9 +237,8 @@ struct AddLowering : RuntimePattern<moe::AddOp> {
 
 struct RouterLowering : RuntimePattern<moe::RouterOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::RouterOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::RouterOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value scores = c.alloc(op.getScores().getType());
     Value indices = c.alloc(op.getIndices().getType());
@@ -269,9 +257,8 @@ struct RouterLowering : RuntimePattern<moe::RouterOp> {
 
 struct DispatchLowering : RuntimePattern<moe::DispatchOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::DispatchOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::DispatchOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value sorted = c.alloc(op.getSorted().getType());
     Value sizes = c.alloc(op.getGroupSizes().getType());
@@ -285,9 +272,8 @@ struct DispatchLowering : RuntimePattern<moe::DispatchOp> {
 
 struct ExpertsLowering : RuntimePattern<moe::ExpertsOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::ExpertsOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::ExpertsOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getSorted()).buffer(a.getGroupSizes());
@@ -308,9 +294,8 @@ int64_t numExpertsOf(moe::CombineOp op) {
 
 struct CombineLowering : RuntimePattern<moe::CombineOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::CombineOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::CombineOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getScores());
@@ -323,9 +308,8 @@ struct CombineLowering : RuntimePattern<moe::CombineOp> {
 
 struct SharedExpertLowering : RuntimePattern<moe::SharedExpertOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::SharedExpertOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::SharedExpertOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     Value gate = a.getGate() ? a.getGate() : a.getX();
@@ -340,9 +324,8 @@ struct SharedExpertLowering : RuntimePattern<moe::SharedExpertOp> {
 
 struct AuxLossLowering : RuntimePattern<moe::AuxLossOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::AuxLossOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::AuxLossOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getProbs()).buffer(a.getIndices());
@@ -361,9 +344,8 @@ int64_t numTokensOf(Value targets) {
 
 struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::CrossEntropyOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::CrossEntropyOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getLogits()).buffer(a.getTargets());
@@ -380,9 +362,8 @@ struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
 
 struct FillLowering : RuntimePattern<moe::FillOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::FillOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::FillOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.f64(op.getValueAttr().getValueAsDouble()).buffer(out);
@@ -393,17 +374,14 @@ struct FillLowering : RuntimePattern<moe::FillOp> {
 };
 
 /// set_param / set_state: memref.copy into the global.
-template <typename OpTy>
-struct SetBufferLowering : RuntimePattern<OpTy> {
+template <typename OpTy> struct SetBufferLowering : RuntimePattern<OpTy> {
   using RuntimePattern<OpTy>::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
     auto it = this->state.buffers.find(op.getName());
     if (it == this->state.buffers.end())
       return rw.notifyMatchFailure(op, "unknown buffer symbol");
-    Value global = memref::GetGlobalOp::create(rw, op.getLoc(),
-                                               it->second.type,
+    Value global = memref::GetGlobalOp::create(rw, op.getLoc(), it->second.type,
                                                it->second.globalName);
     memref::CopyOp::create(rw, op.getLoc(), adaptor.getValue(), global);
     rw.eraseOp(op);
@@ -417,9 +395,8 @@ struct SetBufferLowering : RuntimePattern<OpTy> {
 
 struct EmbeddingGradLowering : RuntimePattern<moe::EmbeddingGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::EmbeddingGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::EmbeddingGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dtable = c.alloc(op.getType());
     c.buffer(a.getTokens()).buffer(a.getDout()).buffer(dtable);
@@ -431,9 +408,8 @@ struct EmbeddingGradLowering : RuntimePattern<moe::EmbeddingGradOp> {
 
 struct RMSNormGradLowering : RuntimePattern<moe::RMSNormGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::RMSNormGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::RMSNormGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dx = c.alloc(op.getDx().getType());
     Value dw = c.alloc(op.getDweight().getType());
@@ -447,9 +423,8 @@ struct RMSNormGradLowering : RuntimePattern<moe::RMSNormGradOp> {
 
 struct LinearGradLowering : RuntimePattern<moe::LinearGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::LinearGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::LinearGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dx = c.alloc(op.getDx().getType());
     Value dw = c.alloc(op.getDweight().getType());
@@ -463,9 +438,8 @@ struct LinearGradLowering : RuntimePattern<moe::LinearGradOp> {
 
 struct AttentionGradLowering : RuntimePattern<moe::AttentionGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::AttentionGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::AttentionGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dq = c.alloc(op.getDq().getType());
     Value dk = c.alloc(op.getDk().getType());
@@ -481,9 +455,8 @@ struct AttentionGradLowering : RuntimePattern<moe::AttentionGradOp> {
 
 struct SwiGLUGradLowering : RuntimePattern<moe::SwiGLUGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::SwiGLUGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::SwiGLUGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dgate = c.alloc(op.getDgate().getType());
     Value dup = c.alloc(op.getDup().getType());
@@ -497,9 +470,8 @@ struct SwiGLUGradLowering : RuntimePattern<moe::SwiGLUGradOp> {
 
 struct RouterGradLowering : RuntimePattern<moe::RouterGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::RouterGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::RouterGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dx = c.alloc(op.getDx().getType());
     Value dw = c.alloc(op.getDweight().getType());
@@ -515,9 +487,8 @@ struct RouterGradLowering : RuntimePattern<moe::RouterGradOp> {
 
 struct DispatchGradLowering : RuntimePattern<moe::DispatchGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::DispatchGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::DispatchGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dx = c.alloc(op.getType());
     c.buffer(a.getIndices()).buffer(a.getDsorted()).i64(op.getNumExperts());
@@ -530,9 +501,8 @@ struct DispatchGradLowering : RuntimePattern<moe::DispatchGradOp> {
 
 struct ExpertsGradLowering : RuntimePattern<moe::ExpertsGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::ExpertsGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::ExpertsGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     SmallVector<Value> results;
     for (Value r : op->getResults())
@@ -549,9 +519,8 @@ struct ExpertsGradLowering : RuntimePattern<moe::ExpertsGradOp> {
 
 struct CombineGradLowering : RuntimePattern<moe::CombineGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::CombineGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::CombineGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dout = c.alloc(op.getDexpertOut().getType());
     Value dscores = c.alloc(op.getDscores().getType());
@@ -566,9 +535,8 @@ struct CombineGradLowering : RuntimePattern<moe::CombineGradOp> {
 
 struct SharedExpertGradLowering : RuntimePattern<moe::SharedExpertGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::SharedExpertGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::SharedExpertGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     SmallVector<Value> results;
     for (Value r : op->getResults())
@@ -590,9 +558,8 @@ struct SharedExpertGradLowering : RuntimePattern<moe::SharedExpertGradOp> {
 
 struct AuxLossGradLowering : RuntimePattern<moe::AuxLossGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::AuxLossGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::AuxLossGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dprobs = c.alloc(op.getType());
     c.buffer(a.getProbs()).buffer(a.getIndices()).buffer(a.getDloss());
@@ -605,9 +572,8 @@ struct AuxLossGradLowering : RuntimePattern<moe::AuxLossGradOp> {
 
 struct CrossEntropyGradLowering : RuntimePattern<moe::CrossEntropyGradOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::CrossEntropyGradOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::CrossEntropyGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dlogits = c.alloc(op.getType());
     c.buffer(a.getLogits()).buffer(a.getTargets()).buffer(a.getDloss());
@@ -626,19 +592,18 @@ struct CrossEntropyGradLowering : RuntimePattern<moe::CrossEntropyGradOp> {
 /// then global_norm stores the square root.
 struct GlobalNormLowering : RuntimePattern<moe::GlobalNormOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::GlobalNormOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::GlobalNormOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     Value norm = memref::AllocOp::create(rw, loc, memrefTypeOf(op.getType()),
                                          rw.getI64IntegerAttr(64));
-    Value acc = arith::ConstantFloatOp::create(rw, loc, rw.getF64Type(),
-                                               APFloat(0.0));
+    Value acc =
+        arith::ConstantFloatOp::create(rw, loc, rw.getF64Type(), APFloat(0.0));
     for (Value g : a.getGrads()) {
       CallBuilder c(rw, loc, state);
       c.buffer(g);
-      Value s = c.call("sum_squares", g.getType(), rw.getF64Type())
-                    .getResult(0);
+      Value s =
+          c.call("sum_squares", g.getType(), rw.getF64Type()).getResult(0);
       acc = arith::AddFOp::create(rw, loc, acc, s);
     }
     CallBuilder c(rw, loc, state);
@@ -651,9 +616,8 @@ struct GlobalNormLowering : RuntimePattern<moe::GlobalNormOp> {
 
 struct ClipScaleLowering : RuntimePattern<moe::ClipScaleOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::ClipScaleOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::ClipScaleOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value scale = c.alloc(op.getScale().getType());
     Value apply = c.alloc(op.getApply().getType());
@@ -667,9 +631,8 @@ struct ClipScaleLowering : RuntimePattern<moe::ClipScaleOp> {
 
 struct SGDStepLowering : RuntimePattern<moe::SGDStepOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::SGDStepOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::SGDStepOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getParam()).buffer(a.getGrad());
@@ -683,9 +646,8 @@ struct SGDStepLowering : RuntimePattern<moe::SGDStepOp> {
 
 struct AdamWStepLowering : RuntimePattern<moe::AdamWStepOp> {
   using RuntimePattern::RuntimePattern;
-  LogicalResult
-  matchAndRewrite(moe::AdamWStepOp op, OpAdaptor a,
-                  ConversionPatternRewriter &rw) const override {
+  LogicalResult matchAndRewrite(moe::AdamWStepOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value p = c.alloc(op.getNewParam().getType());
     Value m = c.alloc(op.getNewM().getType());
@@ -752,19 +714,17 @@ bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
 void moefold::lowering::populateMoEToRuntimePatterns(
     TypeConverter &converter, RewritePatternSet &patterns,
     LoweringState &state) {
-  patterns.add<GetBufferLowering<moe::GetParamOp>, EmbeddingLowering,
-               RMSNormLowering, LinearLowering, AttentionLowering,
-               SwiGLULowering, AddLowering, RouterLowering, DispatchLowering,
-               ExpertsLowering, CombineLowering, SharedExpertLowering,
-               AuxLossLowering, CrossEntropyLowering, FillLowering,
-               GetBufferLowering<moe::GetStateOp>,
-               SetBufferLowering<moe::SetParamOp>,
-               SetBufferLowering<moe::SetStateOp>, EmbeddingGradLowering,
-               RMSNormGradLowering, LinearGradLowering, AttentionGradLowering,
-               SwiGLUGradLowering, RouterGradLowering, DispatchGradLowering,
-               ExpertsGradLowering, CombineGradLowering,
-               SharedExpertGradLowering, AuxLossGradLowering,
-               CrossEntropyGradLowering, GlobalNormLowering,
-               ClipScaleLowering, SGDStepLowering, AdamWStepLowering>(
+  patterns.add<
+      GetBufferLowering<moe::GetParamOp>, EmbeddingLowering, RMSNormLowering,
+      LinearLowering, AttentionLowering, SwiGLULowering, AddLowering,
+      RouterLowering, DispatchLowering, ExpertsLowering, CombineLowering,
+      SharedExpertLowering, AuxLossLowering, CrossEntropyLowering, FillLowering,
+      GetBufferLowering<moe::GetStateOp>, SetBufferLowering<moe::SetParamOp>,
+      SetBufferLowering<moe::SetStateOp>, EmbeddingGradLowering,
+      RMSNormGradLowering, LinearGradLowering, AttentionGradLowering,
+      SwiGLUGradLowering, RouterGradLowering, DispatchGradLowering,
+      ExpertsGradLowering, CombineGradLowering, SharedExpertGradLowering,
+      AuxLossGradLowering, CrossEntropyGradLowering, GlobalNormLowering,
+      ClipScaleLowering, SGDStepLowering, AdamWStepLowering>(
       converter, patterns.getContext(), state);
 }

@@ -65,9 +65,10 @@ private:
 
 } // namespace
 
-void moefold::lowering::buildRegisterFunction(
-    ModuleOp module, LoweringState &state, ArrayRef<std::string> bufferOrder,
-    const Geometry &geometry) {
+void moefold::lowering::buildRegisterFunction(ModuleOp module,
+                                              LoweringState &state,
+                                              ArrayRef<std::string> bufferOrder,
+                                              const Geometry &geometry) {
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
   OpBuilder b(ctx);
@@ -93,8 +94,8 @@ void moefold::lowering::buildRegisterFunction(
 
   for (const std::string &name : bufferOrder) {
     const BufferInfo &info = state.buffers.find(name)->second;
-    Value global = memref::GetGlobalOp::create(b, loc, info.type,
-                                               info.globalName);
+    Value global =
+        memref::GetGlobalOp::create(b, loc, info.type, info.globalName);
     Type element = info.type.getElementType();
     Value unranked = memref::CastOp::create(
         b, loc, UnrankedMemRefType::get(element, 0), global);
@@ -128,8 +129,7 @@ void moefold::lowering::declareRuntimeFunctions(ModuleOp module,
   for (auto &[name, type] : state.runtimeFunctions) {
     if (module.lookupSymbol(name))
       continue;
-    auto decl = func::FuncOp::create(b, module.getLoc(), name.getValue(),
-                                     type);
+    auto decl = func::FuncOp::create(b, module.getLoc(), name.getValue(), type);
     decl.setPrivate();
   }
 }

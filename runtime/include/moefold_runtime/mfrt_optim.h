@@ -55,12 +55,10 @@ mfrt_status mfrt_sgd_step(const mfrt_tensor *param, const mfrt_tensor *grad,
  * beta outside [0, 1), epsilon < 0, non-finite hyper-parameters. */
 mfrt_status mfrt_adamw_step(const mfrt_tensor *param, const mfrt_tensor *grad,
                             const mfrt_tensor *m, const mfrt_tensor *v,
-                            double scale, double lr, double step,
-                            int32_t apply, double beta1, double beta2,
-                            double epsilon, double weight_decay,
-                            const mfrt_tensor *new_param,
-                            const mfrt_tensor *new_m,
-                            const mfrt_tensor *new_v);
+                            double scale, double lr, double step, int32_t apply,
+                            double beta1, double beta2, double epsilon,
+                            double weight_decay, const mfrt_tensor *new_param,
+                            const mfrt_tensor *new_m, const mfrt_tensor *new_v);
 
 #ifdef __cplusplus
 }

@@ -63,3 +63,11 @@ func.func private @negative_calls_entry(%x: tensor<4xf32>) -> tensor<4xf32> {
 func.func @negative_dynamic(%x: tensor<?x4xf32>) {
   return
 }
+
+// -----
+
+// The pass generates @moefold_register itself.
+// expected-error @+1 {{the symbol @moefold_register is reserved for moe-lower-to-runtime}}
+func.func private @moefold_register() {
+  return
+}
