@@ -237,6 +237,36 @@ FailureOr<func::FuncOp> findLossFunction(ModuleOp module) {
   return f;
 }
 
+/// The driver calls moefold_train_step(tokens, targets, lr, step) ->
+/// (loss, grad_norm, applied) through its C interface; a hand-written step
+/// must have that shape.
+LogicalResult checkTrainStep(ModuleOp module, func::FuncOp loss) {
+  auto step = module.lookupSymbol<func::FuncOp>("moefold_train_step");
+  FunctionType type = step.getFunctionType();
+  Type tokens = loss.getFunctionType().getInput(0);
+  auto scalar = [](Type t, bool flag) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (!tensor || tensor.getRank() != 0)
+      return false;
+    Type e = tensor.getElementType();
+    return flag ? e.isInteger(1) : (e.isF32() || e.isF64());
+  };
+  bool ok = type.getNumInputs() == 4 && type.getNumResults() == 3 &&
+            type.getInput(0) == tokens && type.getInput(1) == tokens &&
+            scalar(type.getInput(2), false) &&
+            scalar(type.getInput(3), false) &&
+            scalar(type.getResult(0), false) &&
+            scalar(type.getResult(1), false) && scalar(type.getResult(2), true);
+  if (!ok)
+    return step.emitError("@moefold_train_step must take (tokens, targets, "
+                          "lr, step) as (")
+           << tokens << ", " << tokens
+           << ", 0-d float, 0-d float) and return (loss, grad_norm, applied) "
+              "as (0-d float, 0-d float, tensor<i1>), got "
+           << type;
+  return success();
+}
+
 /// Makes the executable's entry points: moefold_eval (a copy of the loss
 /// function) and moefold_train_step stay public, everything else becomes
 /// private and unused functions disappear.
@@ -347,7 +377,11 @@ int main(int argc, char **argv) {
       return 1;
     if (!module->lookupSymbol("moefold_train_step"))
       return fail("moe-build-train-step produced no @moefold_train_step");
-  } else if (!train) {
+  }
+  if (train) {
+    if (failed(checkTrainStep(*module, *loss)))
+      return 1;
+  } else {
     llvm::errs() << "moefold-compile: warning: moe-autodiff and "
                     "moe-build-train-step are not available in this build; "
                     "the executable evaluates the loss only\n";
