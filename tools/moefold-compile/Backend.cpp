@@ -14,6 +14,7 @@
 
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -32,6 +33,8 @@ namespace moefold::compile {
 
 namespace {
 
+std::string targetCPU;
+
 /// A host TargetMachine (PIC, so the object links into PIE executables).
 std::unique_ptr<TargetMachine> hostTargetMachine(std::string &error) {
   static bool initialised = [] {
@@ -44,13 +47,26 @@ std::unique_ptr<TargetMachine> hostTargetMachine(std::string &error) {
   const Target *target = TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
-  std::string features;
-  for (auto &feature : sys::getHostCPUFeatures())
-    features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  std::string cpu = targetCPU, features;
+  if (cpu == "native") {
+    cpu = sys::getHostCPUName().str();
+    for (auto &feature : sys::getHostCPUFeatures())
+      features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  } else if (cpu.empty() && triple.isX86()) {
+    cpu = "x86-64";
+  }
+  // Asked of a baseline subtarget: constructing one for an unknown CPU
+  // prints a warning.
+  std::unique_ptr<MCSubtargetInfo> baseline(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!cpu.empty() && (!baseline || !baseline->isCPUStringValid(cpu))) {
+    error = "unknown --target-cpu '" + targetCPU + "' for " + triple.str();
+    return nullptr;
+  }
   TargetOptions options;
-  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
-      triple, sys::getHostCPUName(), features, options, Reloc::PIC_,
-      std::nullopt, CodeGenOptLevel::Default));
+  std::unique_ptr<TargetMachine> tm(
+      target->createTargetMachine(triple, cpu, features, options, Reloc::PIC_,
+                                  std::nullopt, CodeGenOptLevel::Default));
   if (!tm)
     error = "cannot create a target machine for " + triple.str();
   return tm;
@@ -89,6 +105,8 @@ SmallVector<std::string> linkArguments(StringRef object, StringRef output) {
 }
 
 } // namespace
+
+void setTargetCPU(StringRef cpu) { targetCPU = cpu.str(); }
 
 std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
                                              LLVMContext &ctx,

@@ -12,6 +12,11 @@
 
 namespace moefold::compile {
 
+/// The CPU code is generated for: "" is the host triple's baseline (the
+/// executable runs on any machine of the host's architecture), "native" the
+/// host CPU with all its features, anything else an LLVM CPU name.
+void setTargetCPU(llvm::StringRef cpu);
+
 /// Translates a module in the LLVM dialect to LLVM IR for the host and
 /// optimises it at O2. Returns null after reporting an error.
 std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,

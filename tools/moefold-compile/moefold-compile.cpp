@@ -91,6 +91,13 @@ cl::opt<std::string> floatType(
              "checks)"),
     cl::init(""), cl::cat(category));
 
+cl::opt<std::string> targetCPU(
+    "target-cpu",
+    cl::desc("CPU to generate code for: the architecture's baseline "
+             "(default, runs anywhere), 'native' (this machine's CPU), or an "
+             "LLVM CPU name"),
+    cl::init(""), cl::cat(category));
+
 enum class Emit { MoE, MLIR, LLVM, Obj, Exe };
 cl::opt<Emit> emit(
     "emit", cl::desc("Stop after this stage"), cl::init(Emit::Exe),
@@ -428,6 +435,7 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return 1;
   }
+  compile::setTargetCPU(targetCPU);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       compile::translateAndOptimize(*module, llvmContext, errorMessage);
