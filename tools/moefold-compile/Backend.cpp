@@ -164,9 +164,9 @@ bool emitObject(Module &module, StringRef path, std::string &error) {
   return true;
 }
 
-std::string describeLinkCommand() {
+std::string describeLinkCommand(StringRef object, StringRef output) {
   std::string text;
-  for (const std::string &a : linkArguments("MODEL.o", "EXE"))
+  for (const std::string &a : linkArguments(object, output))
     text += (text.empty() ? "" : " ") + a;
   return text;
 }

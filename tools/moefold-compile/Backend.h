@@ -31,8 +31,8 @@ bool emitObject(llvm::Module &module, llvm::StringRef path, std::string &error);
 bool linkExecutable(llvm::StringRef object, llvm::StringRef output,
                     std::string &error);
 
-/// The link command linkExecutable runs (for --help and diagnostics).
-std::string describeLinkCommand();
+/// The command linkExecutable runs (for -v).
+std::string describeLinkCommand(llvm::StringRef object, llvm::StringRef output);
 
 } // namespace moefold::compile
 

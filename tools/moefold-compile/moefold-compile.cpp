@@ -98,6 +98,9 @@ cl::opt<std::string> targetCPU(
              "LLVM CPU name"),
     cl::init(""), cl::cat(category));
 
+cl::opt<bool> verbose("v", cl::desc("Print the link command"), cl::init(false),
+                      cl::cat(category));
+
 enum class Emit { MoE, MLIR, LLVM, Obj, Exe };
 cl::opt<Emit> emit(
     "emit", cl::desc("Stop after this stage"), cl::init(Emit::Exe),
@@ -457,6 +460,9 @@ int main(int argc, char **argv) {
   llvm::FileRemover removeObject(object);
   if (!compile::emitObject(*llvmModule, object, errorMessage))
     return fail(errorMessage);
+  if (verbose)
+    llvm::errs() << "moefold-compile: linking: "
+                 << compile::describeLinkCommand(object, output) << "\n";
   if (!compile::linkExecutable(object, output, errorMessage))
     return fail(errorMessage);
   return 0;
