@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -28,11 +29,16 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.moefold_tools_dir, append_path=True)
 
 config.substitutions.append(("%moefold_src", config.moefold_src_root))
-config.substitutions.append(("%PYTHON", config.python_executable))
+# The build may not have looked Python up; lit's own interpreter will do.
+config.substitutions.append(("%PYTHON", config.python_executable or sys.executable))
+# Models and data of the integration tests.
+config.substitutions.append(("%examples", os.path.join(config.moefold_src_root, "examples")))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Integration", "Inputs")))
 
 tool_dirs = [config.moefold_tools_dir, config.llvm_tools_dir]
 tools = [
     ToolSubst("moefold-opt", unresolved="fatal"),
+    ToolSubst("moefold-compile", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

@@ -3,6 +3,7 @@
 #ifndef MOEFOLD_INITALLPASSES_H
 #define MOEFOLD_INITALLPASSES_H
 
+#include "moefold/Conversion/MoEToRuntime/Passes.h"
 #include "moefold/Dialect/MoE/Transforms/Passes.h"
 #include "moefold/Dialect/SPMD/Transforms/Passes.h"
 
@@ -16,6 +17,8 @@ inline void registerAllPasses() {
   mlir::registerSymbolDCEPass();
   spmd::registerSPMDPasses();
   moe::registerMoEPasses();
+  registerMoEToRuntimePasses();
+  registerMoEToLLVMPipeline();
 }
 
 } // namespace moefold

@@ -39,7 +39,7 @@ extern "C" void mfrt_philox4x32_10(const uint32_t counter[4],
 
 namespace {
 
-enum class Dist { Normal, Uniform };
+enum class Dist { Normal, Uniform, TruncatedNormal };
 
 inline double unit53(uint32_t a, uint32_t b) {
   return (double(a >> 5) * 67108864.0 + double(b >> 6)) *
@@ -58,7 +58,21 @@ inline double draw(Dist dist, uint64_t seed, uint64_t pid, uint64_t index,
     return p0 + (p1 - p0) * u;
   const double twoPi = 6.283185307179586476925286766559;
   double u2 = unit53(r[2], r[3]);
-  return p0 + p1 * std::sqrt(-2.0 * std::log(1.0 - u)) * std::cos(twoPi * u2);
+  double z = std::sqrt(-2.0 * std::log(1.0 - u)) * std::cos(twoPi * u2);
+  if (dist == Dist::TruncatedNormal) {
+    // Redraw outside [-2, 2]: attempt a uses key word 1 + a * 0x85EBCA6B
+    // (attempt 0 is the plain normal draw). After 64 attempts (probability
+    // 0.0455^64) the last draw is clamped.
+    for (uint32_t attempt = 1; std::fabs(z) > 2.0 && attempt < 64; ++attempt) {
+      key[1] = uint32_t(seed >> 32) + attempt * 0x85EBCA6Bu;
+      mfrt_philox4x32_10(ctr, key, r);
+      u = unit53(r[0], r[1]);
+      u2 = unit53(r[2], r[3]);
+      z = std::sqrt(-2.0 * std::log(1.0 - u)) * std::cos(twoPi * u2);
+    }
+    z = z > 2.0 ? 2.0 : (z < -2.0 ? -2.0 : z);
+  }
+  return p0 + p1 * z;
 }
 
 mfrt_status initRandom(const char *fn, const mfrt_tensor *out,
@@ -142,6 +156,15 @@ extern "C" mfrt_status mfrt_init_normal(const mfrt_tensor *out,
                                         double mean, double std) {
   return initRandom("mfrt_init_normal", out, global_shape, slice_offsets,
                     seed, param_id, Dist::Normal, mean, std);
+}
+
+extern "C" mfrt_status mfrt_init_truncated_normal(
+    const mfrt_tensor *out, const int64_t *global_shape,
+    const int64_t *slice_offsets, uint64_t seed, uint64_t param_id,
+    double mean, double std) {
+  return initRandom("mfrt_init_truncated_normal", out, global_shape,
+                    slice_offsets, seed, param_id, Dist::TruncatedNormal,
+                    mean, std);
 }
 
 extern "C" mfrt_status mfrt_init_uniform(const mfrt_tensor *out,

@@ -151,3 +151,36 @@ TEST(Rng, ConstantsAndErrors) {
 }
 
 } // namespace
+
+namespace {
+
+// Truncated normal: inside [-2s, 2s] every element equals the plain normal
+// draw; outside it is redrawn (attempt key), never clamped in practice.
+TEST(Rng, TruncatedNormal) {
+  const double s = 0.5;
+  Tensor<double> t({64, 64}), n({64, 64});
+  ASSERT_OK(mfrt_init_truncated_normal(&t.d, nullptr, nullptr, 9, 3, 0.0, s));
+  ASSERT_OK(mfrt_init_normal(&n.d, nullptr, nullptr, 9, 3, 0.0, s));
+  int redrawn = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_LE(std::fabs(t[i]), 2 * s);
+    if (std::fabs(n[i]) <= 2 * s) {
+      EXPECT_EQ(t[i], n[i]) << i;
+    } else {
+      ++redrawn;
+      EXPECT_NE(std::fabs(t[i]), 2 * s) << "clamped at " << i;
+    }
+  }
+  // About 4.55% of N(0, 1) lies outside [-2, 2].
+  EXPECT_GT(redrawn, 100);
+  EXPECT_LT(redrawn, 280);
+  // A shard equals the slice of the whole.
+  int64_t global[2] = {64, 64}, off[2] = {16, 32};
+  Tensor<double> shard({8, 16});
+  ASSERT_OK(mfrt_init_truncated_normal(&shard.d, global, off, 9, 3, 0.0, s));
+  for (int r = 0; r < 8; ++r)
+    for (int c = 0; c < 16; ++c)
+      EXPECT_EQ(shard[r * 16 + c], t[(16 + r) * 64 + 32 + c]);
+}
+
+} // namespace

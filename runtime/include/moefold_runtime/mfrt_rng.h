@@ -35,6 +35,14 @@ mfrt_status mfrt_init_normal(const mfrt_tensor *out,
                              const int64_t *global_shape,
                              const int64_t *slice_offsets, uint64_t seed,
                              uint64_t param_id, double mean, double std);
+/* N(mean, std^2) restricted to [mean - 2 std, mean + 2 std]: the element's
+ * normal draw when inside, else redrawn with key word 1 advanced by
+ * attempt * 0x85EBCA6B (attempt = 1, 2, ...; clamped after 64 attempts). */
+mfrt_status mfrt_init_truncated_normal(const mfrt_tensor *out,
+                                       const int64_t *global_shape,
+                                       const int64_t *slice_offsets,
+                                       uint64_t seed, uint64_t param_id,
+                                       double mean, double std);
 mfrt_status mfrt_init_uniform(const mfrt_tensor *out,
                               const int64_t *global_shape,
                               const int64_t *slice_offsets, uint64_t seed,

@@ -1,0 +1,730 @@
+//===- OpLowerings.cpp - one runtime call per moe op ----------------------===//
+//
+// Each pattern allocates the op's results, casts operands and results to
+// unranked memrefs and calls mfrt_mlir_<op>_<fwd|bwd>_<f32|f64> with the
+// arguments in the order: operands, attributes, results (runtime/mlir_abi/
+// Shims.cpp defines the other side).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+#include "moefold/Dialect/MoE/IR/MoEOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace moefold;
+using namespace moefold::lowering;
+
+void moefold::lowering::populateTypeConversion(TypeConverter &converter) {
+  converter.addConversion([](Type type) { return type; });
+  converter.addConversion([](RankedTensorType type) -> Type {
+    return MemRefType::get(type.getShape(), type.getElementType());
+  });
+  auto cast = [](OpBuilder &b, Type type, ValueRange inputs,
+                 Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs)
+        .getResult(0);
+  };
+  converter.addSourceMaterialization(cast);
+  converter.addTargetMaterialization(cast);
+}
+
+namespace {
+
+/// "f32" or "f64" for a float element type (the pass checked it first).
+StringRef floatSuffix(Type type) {
+  Type element = getElementTypeOrSelf(type);
+  return element.isF64() ? "f64" : "f32";
+}
+
+MemRefType memrefTypeOf(Type tensorType) {
+  auto t = cast<RankedTensorType>(tensorType);
+  return MemRefType::get(t.getShape(), t.getElementType());
+}
+
+/// Builds the argument list of one runtime call.
+class CallBuilder {
+public:
+  CallBuilder(OpBuilder &b, Location loc, LoweringState &state)
+      : b(b), loc(loc), state(state) {}
+
+  /// A fresh 64-byte aligned buffer for a result of tensor type `type`.
+  Value alloc(Type tensorType) {
+    return memref::AllocOp::create(b, loc, memrefTypeOf(tensorType),
+                                   b.getI64IntegerAttr(64));
+  }
+  /// Appends a memref argument as an unranked memref.
+  CallBuilder &buffer(Value memref) {
+    auto type = cast<MemRefType>(memref.getType());
+    auto unranked = UnrankedMemRefType::get(type.getElementType(), 0);
+    args.push_back(memref::CastOp::create(b, loc, unranked, memref));
+    return *this;
+  }
+  CallBuilder &i64(int64_t v) {
+    args.push_back(arith::ConstantIntOp::create(b, loc, v, 64));
+    return *this;
+  }
+  CallBuilder &i32(int64_t v) {
+    args.push_back(arith::ConstantIntOp::create(b, loc, v, 32));
+    return *this;
+  }
+  CallBuilder &f64(double v) {
+    args.push_back(
+        arith::ConstantFloatOp::create(b, loc, b.getF64Type(), APFloat(v)));
+    return *this;
+  }
+  /// Appends an already built scalar value.
+  CallBuilder &value(Value v) {
+    args.push_back(v);
+    return *this;
+  }
+  /// Appends the f64 value of a 0-d float memref.
+  CallBuilder &scalarF64(Value memref) {
+    Value v = memref::LoadOp::create(b, loc, memref, ValueRange{});
+    if (!v.getType().isF64())
+      v = arith::ExtFOp::create(b, loc, b.getF64Type(), v);
+    return value(v);
+  }
+  /// Appends the i32 value (0/1) of a 0-d i1 memref.
+  CallBuilder &flagI32(Value memref) {
+    Value v = memref::LoadOp::create(b, loc, memref, ValueRange{});
+    return value(arith::ExtUIOp::create(b, loc, b.getI32Type(), v));
+  }
+  /// Calls mfrt_mlir_<base>_<f32|f64> (suffix from `floatType`).
+  func::CallOp call(StringRef base, Type floatType, TypeRange results = {}) {
+    std::string name =
+        (kShimPrefix + base + "_" + floatSuffix(floatType)).str();
+    SmallVector<Type> types;
+    for (Value a : args)
+      types.push_back(a.getType());
+    StringAttr sym = b.getStringAttr(name);
+    state.useRuntimeFunction(
+        sym, b.getFunctionType(
+                 types, SmallVector<Type>(results.begin(), results.end())));
+    return func::CallOp::create(b, loc, sym, results, args);
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  LoweringState &state;
+  SmallVector<Value> args;
+};
+
+template <typename OpTy> struct RuntimePattern : OpConversionPattern<OpTy> {
+  RuntimePattern(TypeConverter &converter, MLIRContext *ctx,
+                 LoweringState &state)
+      : OpConversionPattern<OpTy>(converter, ctx), state(state) {}
+  LoweringState &state;
+};
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+/// memref.get_global of the parameter's global; a copy when the value
+/// outlives a later set_param of the same symbol.
+template <typename OpTy> struct GetBufferLowering : RuntimePattern<OpTy> {
+  using RuntimePattern<OpTy>::RuntimePattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
+    auto it = this->state.buffers.find(op.getName());
+    if (it == this->state.buffers.end())
+      return rw.notifyMatchFailure(op, "unknown buffer symbol");
+    MemRefType type = it->second.type;
+    Value global = memref::GetGlobalOp::create(rw, op.getLoc(), type,
+                                               it->second.globalName);
+    if (!this->state.getsNeedingCopy.contains(op)) {
+      rw.replaceOp(op, global);
+      return success();
+    }
+    Value copy = memref::AllocOp::create(rw, op.getLoc(), type,
+                                         rw.getI64IntegerAttr(64));
+    memref::CopyOp::create(rw, op.getLoc(), global, copy);
+    rw.replaceOp(op, copy);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Forward ops
+//===----------------------------------------------------------------------===//
+
+struct EmbeddingLowering : RuntimePattern<moe::EmbeddingOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::EmbeddingOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getTable()).buffer(a.getTokens()).buffer(out);
+    c.call("embedding_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct RMSNormLowering : RuntimePattern<moe::RMSNormOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::RMSNormOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getX()).buffer(a.getWeight());
+    c.f64(op.getEpsilonAttr().getValueAsDouble()).buffer(out);
+    c.call("rms_norm_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct LinearLowering : RuntimePattern<moe::LinearOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::LinearOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(out);
+    c.call("linear_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct AttentionLowering : RuntimePattern<moe::AttentionOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::AttentionOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV());
+    c.i64(op.getNumHeads()).i64(op.getNumKvHeads()).i32(op.getCausal());
+    c.buffer(out);
+    c.call("attention_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct SwiGLULowering : RuntimePattern<moe::SwiGLUOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::SwiGLUOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getGate()).buffer(a.getUp()).buffer(out);
+    c.call("swiglu_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct AddLowering : RuntimePattern<moe::AddOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::AddOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getLhs()).buffer(a.getRhs()).buffer(out);
+    c.call("add_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct RouterLowering : RuntimePattern<moe::RouterOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::RouterOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value scores = c.alloc(op.getScores().getType());
+    Value indices = c.alloc(op.getIndices().getType());
+    Value probs = c.alloc(op.getProbs().getType());
+    // Without a bias the shim ignores that argument; x stands in for it.
+    Value bias = a.getBias() ? a.getBias() : a.getX();
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(bias);
+    c.i32(a.getBias() ? 1 : 0).i32(static_cast<int32_t>(op.getScoring()));
+    c.i64(op.getTopK()).i32(op.getRenormalize());
+    c.buffer(scores).buffer(indices).buffer(probs);
+    c.call("router_fwd", op.getScores().getType());
+    rw.replaceOp(op, ValueRange{scores, indices, probs});
+    return success();
+  }
+};
+
+struct DispatchLowering : RuntimePattern<moe::DispatchOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::DispatchOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value sorted = c.alloc(op.getSorted().getType());
+    Value sizes = c.alloc(op.getGroupSizes().getType());
+    c.buffer(a.getX()).buffer(a.getIndices()).i64(op.getNumExperts());
+    c.buffer(sorted).buffer(sizes);
+    c.call("dispatch_fwd", op.getSorted().getType());
+    rw.replaceOp(op, ValueRange{sorted, sizes});
+    return success();
+  }
+};
+
+struct ExpertsLowering : RuntimePattern<moe::ExpertsOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::ExpertsOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getSorted()).buffer(a.getGroupSizes());
+    c.buffer(a.getWGate()).buffer(a.getWUp()).buffer(a.getWDown());
+    c.buffer(out);
+    c.call("experts_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// The expert count behind a combine's indices (the op does not carry
+/// it); 0 when none is visible, and the shim then uses max(indices) + 1,
+/// which orders the rows the same way.
+int64_t numExpertsOf(moe::CombineOp op) {
+  return op.findNumExperts().value_or(0);
+}
+
+struct CombineLowering : RuntimePattern<moe::CombineOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::CombineOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getScores());
+    c.i64(numExpertsOf(op)).buffer(out);
+    c.call("combine_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct SharedExpertLowering : RuntimePattern<moe::SharedExpertOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::SharedExpertOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    Value gate = a.getGate() ? a.getGate() : a.getX();
+    c.buffer(a.getX()).buffer(a.getWGate()).buffer(a.getWUp());
+    c.buffer(a.getWDown()).buffer(gate).i32(a.getGate() ? 1 : 0);
+    c.buffer(out);
+    c.call("shared_expert_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct AuxLossLowering : RuntimePattern<moe::AuxLossOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::AuxLossOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getProbs()).buffer(a.getIndices());
+    c.f64(op.getCoefficientAttr().getValueAsDouble()).buffer(out);
+    c.call("aux_loss_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// The divisor of the mean: the token count of the global batch (all of
+/// `targets` at global semantics).
+int64_t numTokensOf(Value targets) {
+  return cast<RankedTensorType>(targets.getType()).getNumElements();
+}
+
+struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::CrossEntropyOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getTargets());
+    c.i64(numTokensOf(op.getTargets())).buffer(out);
+    c.call("cross_entropy_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Constants and state
+//===----------------------------------------------------------------------===//
+
+struct FillLowering : RuntimePattern<moe::FillOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::FillOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.f64(op.getValueAttr().getValueAsDouble()).buffer(out);
+    c.call("fill_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// set_param / set_state: memref.copy into the global.
+template <typename OpTy> struct SetBufferLowering : RuntimePattern<OpTy> {
+  using RuntimePattern<OpTy>::RuntimePattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rw) const override {
+    auto it = this->state.buffers.find(op.getName());
+    if (it == this->state.buffers.end())
+      return rw.notifyMatchFailure(op, "unknown buffer symbol");
+    Value global = memref::GetGlobalOp::create(rw, op.getLoc(), it->second.type,
+                                               it->second.globalName);
+    memref::CopyOp::create(rw, op.getLoc(), adaptor.getValue(), global);
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Gradient ops: forward operands, output gradients -> input gradients
+//===----------------------------------------------------------------------===//
+
+struct EmbeddingGradLowering : RuntimePattern<moe::EmbeddingGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::EmbeddingGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dtable = c.alloc(op.getType());
+    c.buffer(a.getTokens()).buffer(a.getDout()).buffer(dtable);
+    c.call("embedding_bwd", op.getType());
+    rw.replaceOp(op, dtable);
+    return success();
+  }
+};
+
+struct RMSNormGradLowering : RuntimePattern<moe::RMSNormGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::RMSNormGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getDx().getType());
+    Value dw = c.alloc(op.getDweight().getType());
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(a.getDout());
+    c.f64(op.getEpsilonAttr().getValueAsDouble()).buffer(dx).buffer(dw);
+    c.call("rms_norm_bwd", op.getDx().getType());
+    rw.replaceOp(op, ValueRange{dx, dw});
+    return success();
+  }
+};
+
+struct LinearGradLowering : RuntimePattern<moe::LinearGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::LinearGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getDx().getType());
+    Value dw = c.alloc(op.getDweight().getType());
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(a.getDout());
+    c.buffer(dx).buffer(dw);
+    c.call("linear_bwd", op.getDx().getType());
+    rw.replaceOp(op, ValueRange{dx, dw});
+    return success();
+  }
+};
+
+struct AttentionGradLowering : RuntimePattern<moe::AttentionGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::AttentionGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dq = c.alloc(op.getDq().getType());
+    Value dk = c.alloc(op.getDk().getType());
+    Value dv = c.alloc(op.getDv().getType());
+    c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV()).buffer(a.getDout());
+    c.i64(op.getNumHeads()).i64(op.getNumKvHeads()).i32(op.getCausal());
+    c.buffer(dq).buffer(dk).buffer(dv);
+    c.call("attention_bwd", op.getDq().getType());
+    rw.replaceOp(op, ValueRange{dq, dk, dv});
+    return success();
+  }
+};
+
+struct SwiGLUGradLowering : RuntimePattern<moe::SwiGLUGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::SwiGLUGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dgate = c.alloc(op.getDgate().getType());
+    Value dup = c.alloc(op.getDup().getType());
+    c.buffer(a.getGate()).buffer(a.getUp()).buffer(a.getDout());
+    c.buffer(dgate).buffer(dup);
+    c.call("swiglu_bwd", op.getDgate().getType());
+    rw.replaceOp(op, ValueRange{dgate, dup});
+    return success();
+  }
+};
+
+struct RouterGradLowering : RuntimePattern<moe::RouterGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::RouterGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getDx().getType());
+    Value dw = c.alloc(op.getDweight().getType());
+    c.buffer(a.getX()).buffer(a.getWeight()).buffer(a.getProbs());
+    c.buffer(a.getIndices()).buffer(a.getDscores()).buffer(a.getDprobs());
+    c.i32(static_cast<int32_t>(op.getScoring())).i32(op.getRenormalize());
+    c.buffer(dx).buffer(dw);
+    c.call("router_bwd", op.getDx().getType());
+    rw.replaceOp(op, ValueRange{dx, dw});
+    return success();
+  }
+};
+
+struct DispatchGradLowering : RuntimePattern<moe::DispatchGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::DispatchGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dx = c.alloc(op.getType());
+    c.buffer(a.getIndices()).buffer(a.getDsorted()).i64(op.getNumExperts());
+    c.buffer(dx);
+    c.call("dispatch_bwd", op.getType());
+    rw.replaceOp(op, dx);
+    return success();
+  }
+};
+
+struct ExpertsGradLowering : RuntimePattern<moe::ExpertsGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::ExpertsGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    SmallVector<Value> results;
+    for (Value r : op->getResults())
+      results.push_back(c.alloc(r.getType()));
+    c.buffer(a.getSorted()).buffer(a.getGroupSizes()).buffer(a.getWGate());
+    c.buffer(a.getWUp()).buffer(a.getWDown()).buffer(a.getDout());
+    for (Value r : results)
+      c.buffer(r);
+    c.call("experts_bwd", op.getDsorted().getType());
+    rw.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct CombineGradLowering : RuntimePattern<moe::CombineGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::CombineGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dout = c.alloc(op.getDexpertOut().getType());
+    Value dscores = c.alloc(op.getDscores().getType());
+    c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getScores());
+    c.buffer(a.getDout()).i64(op.getNumExperts());
+    c.buffer(dout).buffer(dscores);
+    c.call("combine_bwd", op.getDexpertOut().getType());
+    rw.replaceOp(op, ValueRange{dout, dscores});
+    return success();
+  }
+};
+
+struct SharedExpertGradLowering : RuntimePattern<moe::SharedExpertGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::SharedExpertGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    SmallVector<Value> results;
+    for (Value r : op->getResults())
+      results.push_back(c.alloc(r.getType()));
+    bool gated = static_cast<bool>(a.getGate());
+    c.buffer(a.getX()).buffer(a.getWGate()).buffer(a.getWUp());
+    c.buffer(a.getWDown()).buffer(gated ? a.getGate() : a.getX());
+    c.buffer(a.getDout()).i32(gated ? 1 : 0);
+    for (Value r : results)
+      c.buffer(r);
+    // Without a gate there is no dgate: the shim ignores that argument.
+    if (!gated)
+      c.buffer(results.front());
+    c.call("shared_expert_bwd", op.getDx().getType());
+    rw.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct AuxLossGradLowering : RuntimePattern<moe::AuxLossGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::AuxLossGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dprobs = c.alloc(op.getType());
+    c.buffer(a.getProbs()).buffer(a.getIndices()).buffer(a.getDloss());
+    c.f64(op.getCoefficientAttr().getValueAsDouble()).buffer(dprobs);
+    c.call("aux_loss_bwd", op.getType());
+    rw.replaceOp(op, dprobs);
+    return success();
+  }
+};
+
+struct CrossEntropyGradLowering : RuntimePattern<moe::CrossEntropyGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::CrossEntropyGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dlogits = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getTargets()).buffer(a.getDloss());
+    c.i64(numTokensOf(op.getTargets())).buffer(dlogits);
+    c.call("cross_entropy_bwd", op.getType());
+    rw.replaceOp(op, dlogits);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Norm, clipping, optimizers
+//===----------------------------------------------------------------------===//
+
+/// One sum_squares call per operand (f64 results summed in operand order),
+/// then global_norm stores the square root.
+struct GlobalNormLowering : RuntimePattern<moe::GlobalNormOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::GlobalNormOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value norm = memref::AllocOp::create(rw, loc, memrefTypeOf(op.getType()),
+                                         rw.getI64IntegerAttr(64));
+    Value acc =
+        arith::ConstantFloatOp::create(rw, loc, rw.getF64Type(), APFloat(0.0));
+    for (Value g : a.getGrads()) {
+      CallBuilder c(rw, loc, state);
+      c.buffer(g);
+      Value s =
+          c.call("sum_squares", g.getType(), rw.getF64Type()).getResult(0);
+      acc = arith::AddFOp::create(rw, loc, acc, s);
+    }
+    CallBuilder c(rw, loc, state);
+    c.value(acc).buffer(norm);
+    c.call("global_norm", op.getType());
+    rw.replaceOp(op, norm);
+    return success();
+  }
+};
+
+struct ClipScaleLowering : RuntimePattern<moe::ClipScaleOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::ClipScaleOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value scale = c.alloc(op.getScale().getType());
+    Value apply = c.alloc(op.getApply().getType());
+    c.scalarF64(a.getNorm()).f64(op.getMaxNormAttr().getValueAsDouble());
+    c.buffer(scale).buffer(apply);
+    c.call("clip_scale", op.getScale().getType());
+    rw.replaceOp(op, ValueRange{scale, apply});
+    return success();
+  }
+};
+
+struct SGDStepLowering : RuntimePattern<moe::SGDStepOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::SGDStepOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getParam()).buffer(a.getGrad());
+    c.scalarF64(a.getScale()).scalarF64(a.getLr()).flagI32(a.getApply());
+    c.f64(op.getWeightDecayAttr().getValueAsDouble()).buffer(out);
+    c.call("sgd_step", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct AdamWStepLowering : RuntimePattern<moe::AdamWStepOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::AdamWStepOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value p = c.alloc(op.getNewParam().getType());
+    Value m = c.alloc(op.getNewM().getType());
+    Value v = c.alloc(op.getNewV().getType());
+    c.buffer(a.getParam()).buffer(a.getGrad()).buffer(a.getM());
+    c.buffer(a.getV());
+    c.scalarF64(a.getScale()).scalarF64(a.getLr()).scalarF64(a.getStep());
+    c.flagI32(a.getApply());
+    c.f64(op.getBeta1Attr().getValueAsDouble());
+    c.f64(op.getBeta2Attr().getValueAsDouble());
+    c.f64(op.getEpsilonAttr().getValueAsDouble());
+    c.f64(op.getWeightDecayAttr().getValueAsDouble());
+    c.buffer(p).buffer(m).buffer(v);
+    c.call("adamw_step", op.getNewParam().getType());
+    rw.replaceOp(op, ValueRange{p, m, v});
+    return success();
+  }
+};
+
+} // namespace
+
+bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
+  static const llvm::StringSet<> names = {
+      moe::ParamOp::getOperationName(),
+      moe::GetParamOp::getOperationName(),
+      moe::EmbeddingOp::getOperationName(),
+      moe::RMSNormOp::getOperationName(),
+      moe::LinearOp::getOperationName(),
+      moe::AttentionOp::getOperationName(),
+      moe::SwiGLUOp::getOperationName(),
+      moe::AddOp::getOperationName(),
+      moe::RouterOp::getOperationName(),
+      moe::DispatchOp::getOperationName(),
+      moe::ExpertsOp::getOperationName(),
+      moe::CombineOp::getOperationName(),
+      moe::SharedExpertOp::getOperationName(),
+      moe::AuxLossOp::getOperationName(),
+      moe::CrossEntropyOp::getOperationName(),
+      moe::FillOp::getOperationName(),
+      moe::StateOp::getOperationName(),
+      moe::GetStateOp::getOperationName(),
+      moe::SetStateOp::getOperationName(),
+      moe::SetParamOp::getOperationName(),
+      moe::EmbeddingGradOp::getOperationName(),
+      moe::RMSNormGradOp::getOperationName(),
+      moe::LinearGradOp::getOperationName(),
+      moe::AttentionGradOp::getOperationName(),
+      moe::SwiGLUGradOp::getOperationName(),
+      moe::RouterGradOp::getOperationName(),
+      moe::DispatchGradOp::getOperationName(),
+      moe::ExpertsGradOp::getOperationName(),
+      moe::CombineGradOp::getOperationName(),
+      moe::SharedExpertGradOp::getOperationName(),
+      moe::AuxLossGradOp::getOperationName(),
+      moe::CrossEntropyGradOp::getOperationName(),
+      moe::GlobalNormOp::getOperationName(),
+      moe::ClipScaleOp::getOperationName(),
+      moe::SGDStepOp::getOperationName(),
+      moe::AdamWStepOp::getOperationName(),
+  };
+  return names.contains(opName);
+}
+
+void moefold::lowering::populateMoEToRuntimePatterns(
+    TypeConverter &converter, RewritePatternSet &patterns,
+    LoweringState &state) {
+  patterns.add<
+      GetBufferLowering<moe::GetParamOp>, EmbeddingLowering, RMSNormLowering,
+      LinearLowering, AttentionLowering, SwiGLULowering, AddLowering,
+      RouterLowering, DispatchLowering, ExpertsLowering, CombineLowering,
+      SharedExpertLowering, AuxLossLowering, CrossEntropyLowering, FillLowering,
+      GetBufferLowering<moe::GetStateOp>, SetBufferLowering<moe::SetParamOp>,
+      SetBufferLowering<moe::SetStateOp>, EmbeddingGradLowering,
+      RMSNormGradLowering, LinearGradLowering, AttentionGradLowering,
+      SwiGLUGradLowering, RouterGradLowering, DispatchGradLowering,
+      ExpertsGradLowering, CombineGradLowering, SharedExpertGradLowering,
+      AuxLossGradLowering, CrossEntropyGradLowering, GlobalNormLowering,
+      ClipScaleLowering, SGDStepLowering, AdamWStepLowering>(
+      converter, patterns.getContext(), state);
+}

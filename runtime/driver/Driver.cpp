@@ -1,0 +1,575 @@
+//===- Driver.cpp - train, evaluate or gradient-check a compiled model ----===//
+//
+// Model-agnostic: everything about the model comes from the registry the
+// generated moefold_register() fills (buffers with names, families and init
+// specs; batch geometry; metadata) and from the entry functions declared in
+// Entry.h. See docs/executable.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Driver.h"
+
+#include "Checkpoint.h"
+#include "Entry.h"
+#include "Options.h"
+
+#include "moefold_runtime/mfrt_data.h"
+#include "moefold_runtime/mfrt_io.h"
+#include "moefold_runtime/mfrt_registry.h"
+#include "moefold_runtime/mfrt_rng.h"
+
+#include <malloc.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
+#ifndef MOEFOLD_DEFAULT_DATA
+#define MOEFOLD_DEFAULT_DATA ""
+#endif
+
+namespace moefold::driver {
+namespace {
+
+const char *gProgram = "moefold";
+
+/// Prints "EXE: error: <msg>" to stderr; returns 1.
+int failure(const std::string &msg) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s: error: %s\n", gProgram, msg.c_str());
+  return 1;
+}
+
+/// Shortest "%.Ng" that reads back as the same double; "null" when not
+/// finite (JSON has no NaN).
+std::string jsonNumber(double v) {
+  if (!std::isfinite(v))
+    return "null";
+  char buf[64];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  return buf;
+}
+
+double now() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+int64_t numBytes(const mfrt_tensor &t) {
+  return mfrt_tensor_numel(&t) * int64_t(mfrt_dtype_size(t.dtype));
+}
+
+/// Copies of every registered buffer (for --dump-grads and --grad-check).
+struct Snapshot {
+  std::vector<std::vector<char>> data;
+  void take() {
+    data.assign(mfrt_registry_count(), {});
+    for (int64_t i = 0; i < mfrt_registry_count(); ++i) {
+      const mfrt_tensor &t = mfrt_registry_buffer(i)->tensor;
+      const char *p = static_cast<const char *>(t.data);
+      data[i].assign(p, p + numBytes(t));
+    }
+  }
+  void restore() const {
+    for (int64_t i = 0; i < mfrt_registry_count(); ++i)
+      if (!data[i].empty())
+        std::memcpy(mfrt_registry_buffer(i)->tensor.data, data[i].data(),
+                    data[i].size());
+  }
+};
+
+/// Initialises every parameter from its spec (Philox stream (seed, id)) and
+/// every state to zero.
+bool initialiseBuffers(uint64_t seed, std::string &error) {
+  for (int64_t i = 0; i < mfrt_registry_count(); ++i) {
+    const mfrt_buffer_info *b = mfrt_registry_buffer(i);
+    const mfrt_tensor *t = &b->tensor;
+    mfrt_status st;
+    switch (b->init_kind) {
+    case MFRT_INIT_ZEROS:
+      st = mfrt_init_zeros(t);
+      break;
+    case MFRT_INIT_ONES:
+      st = mfrt_init_ones(t);
+      break;
+    case MFRT_INIT_CONSTANT:
+      st = mfrt_init_constant(t, b->init_value);
+      break;
+    case MFRT_INIT_NORMAL:
+      st = mfrt_init_normal(t, nullptr, nullptr, seed, b->param_id, 0.0,
+                            b->init_value);
+      break;
+    case MFRT_INIT_TRUNCATED_NORMAL:
+      st = mfrt_init_truncated_normal(t, nullptr, nullptr, seed, b->param_id,
+                                      0.0, b->init_value);
+      break;
+    case MFRT_INIT_UNIFORM:
+      st = mfrt_init_uniform(t, nullptr, nullptr, seed, b->param_id,
+                             -b->init_value, b->init_value);
+      break;
+    default:
+      error = std::string("buffer '") + b->name + "' has unknown init kind " +
+              std::to_string(b->init_kind);
+      return false;
+    }
+    if (st != MFRT_OK) {
+      error =
+          std::string("initialising '") + b->name + "': " + mfrt_last_error();
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The batch buffers and their descriptors.
+struct Batch {
+  int64_t rows = 0, cols = 0;
+  std::vector<int32_t> tokens, targets;
+  mfrt_tensor tokensT{}, targetsT{};
+  TokenMemRef tokensM{}, targetsM{};
+
+  void init(int64_t b, int64_t s) {
+    rows = b;
+    cols = s;
+    tokens.assign(b * s, 0);
+    targets.assign(b * s, 0);
+    describe(tokens, tokensT, tokensM);
+    describe(targets, targetsT, targetsM);
+  }
+  void describe(std::vector<int32_t> &v, mfrt_tensor &t, TokenMemRef &m) {
+    t.data = v.data();
+    t.dtype = MFRT_I32;
+    t.rank = 2;
+    t.shape[0] = rows;
+    t.shape[1] = cols;
+    m.allocated = m.aligned = v.data();
+    m.offset = 0;
+    m.sizes[0] = rows;
+    m.sizes[1] = cols;
+    m.strides[0] = cols;
+    m.strides[1] = 1;
+  }
+};
+
+/// Where the batches come from.
+struct Data {
+  mfrt_token_data *file = nullptr;
+  std::string path;
+  ~Data() { mfrt_token_data_close(file); }
+
+  bool open(const std::string &p, int64_t vocab, std::string &error) {
+    path = p;
+    if (mfrt_token_data_open(p.c_str(), MFRT_TOKENS_AUTO, vocab, &file) !=
+            MFRT_OK ||
+        mfrt_token_data_validate(file) != MFRT_OK) {
+      error = std::string("data: ") + mfrt_last_error();
+      return false;
+    }
+    return true;
+  }
+  bool fill(int64_t step, Batch &b, std::string &error) {
+    if (mfrt_token_data_batch(file, step, b.rows, 0, &b.tokensT, &b.targetsT) !=
+        MFRT_OK) {
+      error = std::string("data: ") + mfrt_last_error();
+      return false;
+    }
+    return true;
+  }
+};
+
+std::string dataPath(const Options &opts) {
+  if (!opts.data.empty())
+    return opts.data;
+  if (const char *env = std::getenv("MOEFOLD_DATA"))
+    if (*env)
+      return env;
+  return MOEFOLD_DEFAULT_DATA;
+}
+
+/// F without a trailing ".safetensors".
+std::string dumpBase(const std::string &f) {
+  const std::string ext = ".safetensors";
+  if (f.size() > ext.size() &&
+      f.compare(f.size() - ext.size(), ext.size(), ext) == 0)
+    return f.substr(0, f.size() - ext.size());
+  return f;
+}
+
+const mfrt_buffer_info *gradientOf(const mfrt_buffer_info *param,
+                                   std::string &error) {
+  const mfrt_buffer_info *g = mfrt_registry_find_state(param->name, "grad");
+  if (!g)
+    error = std::string("the model has no gradient buffer for parameter '") +
+            param->name + "' (was it compiled with a training step?)";
+  return g;
+}
+
+/// Writes the three --dump-grads files: gradients (by parameter name), the
+/// weights they were taken at, and the batch.
+bool dumpGradients(const std::string &f, const Snapshot &initial,
+                   const Batch &batch, double loss, int64_t step, uint64_t seed,
+                   std::string &error) {
+  std::string base = dumpBase(f);
+  std::string files[3] = {f, base + ".weights.safetensors",
+                          base + ".batch.safetensors"};
+  std::string lossText = jsonNumber(loss), stepText = std::to_string(step),
+              seedText = std::to_string(seed);
+  std::vector<mfrt_tensor> weightViews(mfrt_registry_count());
+  for (int which = 0; which < 3; ++which) {
+    mfrt_safetensors_writer *w = nullptr;
+    mfrt_safetensors_writer_create(&w);
+    bool ok = true;
+    if (which == 2) {
+      ok =
+          mfrt_safetensors_writer_add(w, "tokens", &batch.tokensT) == MFRT_OK &&
+          mfrt_safetensors_writer_add(w, "targets", &batch.targetsT) == MFRT_OK;
+    } else {
+      for (int64_t i = 0; ok && i < mfrt_registry_count(); ++i) {
+        const mfrt_buffer_info *b = mfrt_registry_buffer(i);
+        if (b->kind != MFRT_BUFFER_PARAM)
+          continue;
+        if (which == 0) {
+          const mfrt_buffer_info *g = gradientOf(b, error);
+          if (!g) {
+            mfrt_safetensors_writer_destroy(w);
+            return false;
+          }
+          ok = mfrt_safetensors_writer_add(w, b->name, &g->tensor) == MFRT_OK;
+        } else {
+          weightViews[i] = b->tensor;
+          weightViews[i].data = const_cast<char *>(initial.data[i].data());
+          ok = mfrt_safetensors_writer_add(w, b->name, &weightViews[i]) ==
+               MFRT_OK;
+        }
+      }
+    }
+    static const char *const kinds[] = {"gradients", "weights", "batch"};
+    ok = ok &&
+         mfrt_safetensors_writer_set_metadata(w, "kind", kinds[which]) ==
+             MFRT_OK &&
+         mfrt_safetensors_writer_set_metadata(w, "loss", lossText.c_str()) ==
+             MFRT_OK &&
+         mfrt_safetensors_writer_set_metadata(w, "step", stepText.c_str()) ==
+             MFRT_OK &&
+         mfrt_safetensors_writer_set_metadata(w, "seed", seedText.c_str()) ==
+             MFRT_OK &&
+         mfrt_safetensors_writer_write(w, files[which].c_str()) == MFRT_OK;
+    if (!ok)
+      error = std::string("--dump-grads: ") + mfrt_last_error();
+    mfrt_safetensors_writer_destroy(w);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+/// Reads element `i` of a float buffer as double / writes it.
+double getElement(const mfrt_tensor &t, int64_t i) {
+  return t.dtype == MFRT_F64 ? static_cast<double *>(t.data)[i]
+                             : double(static_cast<float *>(t.data)[i]);
+}
+void setElement(const mfrt_tensor &t, int64_t i, double v) {
+  if (t.dtype == MFRT_F64)
+    static_cast<double *>(t.data)[i] = v;
+  else
+    static_cast<float *>(t.data)[i] = float(v);
+}
+
+/// --grad-check N: the gradient the training step stores against a 4-point
+/// central difference of the loss, for N random parameter elements.
+int gradCheck(const Options &opts, const mfrt_model_info &info, Batch &batch) {
+  if (!_mlir_ciface_moefold_train_step)
+    return failure("--grad-check needs a training step, and this executable "
+                   "was compiled forward-only");
+  bool f64 = info.float_dtype == MFRT_F64;
+  double h = opts.fdStep > 0 ? opts.fdStep : (f64 ? 1e-4 : 1e-2);
+  double tol = opts.gradCheckTol > 0 ? opts.gradCheckTol : (f64 ? 1e-6 : 5e-2);
+
+  Snapshot initial;
+  initial.take();
+  TrainStepResult res{};
+  _mlir_ciface_moefold_train_step(&res, &batch.tokensM, &batch.targetsM, 0.0,
+                                  1.0);
+  std::string error;
+  std::vector<const mfrt_buffer_info *> params;
+  std::vector<std::vector<double>> grads;
+  for (int64_t i = 0; i < mfrt_registry_count(); ++i) {
+    const mfrt_buffer_info *b = mfrt_registry_buffer(i);
+    if (b->kind != MFRT_BUFFER_PARAM)
+      continue;
+    const mfrt_buffer_info *g = gradientOf(b, error);
+    if (!g)
+      return failure(error);
+    params.push_back(b);
+    grads.emplace_back(mfrt_tensor_numel(&g->tensor));
+    for (size_t e = 0; e < grads.back().size(); ++e)
+      grads.back()[e] = getElement(g->tensor, int64_t(e));
+  }
+  initial.restore();
+  if (params.empty())
+    return failure("the model has no parameters to check");
+
+  auto loss = [&]() {
+    if (_mlir_ciface_moefold_eval)
+      return _mlir_ciface_moefold_eval(&batch.tokensM, &batch.targetsM);
+    // No eval entry: a step with lr = 0, then undo its state updates.
+    Snapshot s;
+    s.take();
+    TrainStepResult r{};
+    _mlir_ciface_moefold_train_step(&r, &batch.tokensM, &batch.targetsM, 0.0,
+                                    1.0);
+    s.restore();
+    return r.loss;
+  };
+
+  std::fprintf(stderr,
+               "%s: gradient check of %lld elements, fd step %g, loss %.17g\n",
+               gProgram, static_cast<long long>(opts.gradCheck), h, res.loss);
+  // Element j checks parameter tensor (start + j) mod P, so N >= P covers
+  // every tensor, at an element drawn uniformly among those with a non-zero
+  // gradient (all elements when the whole gradient is zero). The relative
+  // error uses a floor: |g - fd| / max(|g|, |fd|, floor), so gradients far
+  // below the finite-difference noise are judged by their absolute error.
+  double floor =
+      opts.gradCheckFloor > 0 ? opts.gradCheckFloor : (f64 ? 1e-4 : 1e-2);
+  double maxRel = 0, maxAbs = 0, diff2 = 0, ref2 = 0;
+  uint32_t key[2] = {uint32_t(opts.seed), uint32_t(opts.seed >> 32)};
+  auto draw = [&](uint64_t j, uint32_t stream) {
+    uint32_t ctr[4] = {uint32_t(j), uint32_t(j >> 32), 0x67726164u, stream},
+             r[4];
+    mfrt_philox4x32_10(ctr, key, r);
+    return (uint64_t(r[0]) << 32) | r[1];
+  };
+  uint64_t start = draw(0, 1) % params.size();
+  for (int64_t j = 0; j < opts.gradCheck; ++j) {
+    size_t p = size_t((start + uint64_t(j)) % params.size());
+    const mfrt_tensor &t = params[p]->tensor;
+    std::vector<int64_t> nonzero;
+    for (size_t e = 0; e < grads[p].size(); ++e)
+      if (grads[p][e] != 0)
+        nonzero.push_back(int64_t(e));
+    uint64_t r = draw(uint64_t(j), 2);
+    int64_t e = nonzero.empty() ? int64_t(r % grads[p].size())
+                                : nonzero[r % nonzero.size()];
+    double x0 = getElement(t, e);
+    auto at = [&](double x) {
+      setElement(t, e, x);
+      return loss();
+    };
+    double fd =
+        (-at(x0 + 2 * h) + 8 * at(x0 + h) - 8 * at(x0 - h) + at(x0 - 2 * h)) /
+        (12 * h);
+    setElement(t, e, x0);
+    double g = grads[p][e];
+    double absErr = std::fabs(g - fd);
+    double rel =
+        absErr / std::fmax(std::fmax(std::fabs(g), std::fabs(fd)), floor);
+    maxRel = std::fmax(maxRel, rel);
+    maxAbs = std::fmax(maxAbs, absErr);
+    diff2 += absErr * absErr;
+    ref2 += fd * fd;
+    std::fprintf(stderr, "  %-32s [%8lld]  grad %+.10e  fd %+.10e  rel %.2e\n",
+                 params[p]->name, static_cast<long long>(e), g, fd, rel);
+  }
+  double normwise = ref2 > 0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
+  initial.restore();
+  bool passed = maxRel <= tol;
+  std::printf("{\"grad_check\":%lld,\"max_rel_error\":%s,\"max_abs_error\":%s,"
+              "\"normwise_rel_error\":%s,\"fd_step\":%s,\"floor\":%s,"
+              "\"tolerance\":%s,\"passed\":%s}\n",
+              static_cast<long long>(opts.gradCheck),
+              jsonNumber(maxRel).c_str(), jsonNumber(maxAbs).c_str(),
+              jsonNumber(normwise).c_str(), jsonNumber(h).c_str(),
+              jsonNumber(floor).c_str(), jsonNumber(tol).c_str(),
+              passed ? "true" : "false");
+  std::fflush(stdout);
+  std::fprintf(stderr,
+               "%s: gradient check %s: max relative error %.3e "
+               "(tolerance %.1e)\n",
+               gProgram, passed ? "passed" : "FAILED", maxRel, tol);
+  return passed ? 0 : 1;
+}
+
+} // namespace
+
+int run(int argc, char **argv) {
+  if (argc > 0 && argv[0]) {
+    const char *slash = std::strrchr(argv[0], '/');
+    gProgram = slash ? slash + 1 : argv[0];
+  }
+  Options opts;
+  std::string error;
+  if (!parseOptions(argc, argv, opts, error)) {
+    std::fprintf(stderr, "%s: error: %s\n", gProgram, error.c_str());
+    std::fprintf(stderr,
+                 "usage: %s --steps S --seed K [--lr X] [--data FILE] "
+                 "[--dump-grads F.safetensors] [--save DIR] [--load DIR] "
+                 "[--help]\n",
+                 gProgram);
+    return 2;
+  }
+  if (opts.help) {
+    std::fputs(usageText(), stdout);
+    return 0;
+  }
+  if (openblas_set_num_threads)
+    openblas_set_num_threads(int(opts.threads));
+  // Every step allocates and frees the same activation buffers: keep them in
+  // the heap instead of mmap/munmap (and page faults) on every step.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+
+  moefold_register();
+  mfrt_model_info info{};
+  if (mfrt_registry_model(&info) != MFRT_OK)
+    return failure("the compiled model registered no batch geometry "
+                   "(tokens/targets shape and vocabulary)");
+  bool haveTrain = _mlir_ciface_moefold_train_step != nullptr;
+  if (!haveTrain && !_mlir_ciface_moefold_eval)
+    return failure("the compiled model has neither moefold_train_step nor "
+                   "moefold_eval");
+  if (!haveTrain && !opts.eval && !opts.gradCheck) {
+    if (!opts.dumpGrads.empty() || !opts.save.empty())
+      return failure("this executable was compiled forward-only: no "
+                     "training step, so no --dump-grads or --save");
+    std::fprintf(stderr,
+                 "%s: compiled forward-only (no training step); "
+                 "evaluating\n",
+                 gProgram);
+    opts.eval = true;
+  }
+
+  if (!initialiseBuffers(opts.seed, error))
+    return failure(error);
+  int64_t start = 0;
+  if (!opts.load.empty()) {
+    std::map<std::string, std::string> meta;
+    if (!loadCheckpoint(opts.load, meta, error))
+      return failure("cannot load checkpoint: " + error);
+    char *end = nullptr;
+    auto it = meta.find("step");
+    if (it == meta.end() ||
+        (start = std::strtoll(it->second.c_str(), &end, 10), *end) || start < 0)
+      return failure("cannot load checkpoint: " + checkpointFile(opts.load) +
+                     ": metadata 'step' is missing or not a step number");
+    std::fprintf(stderr, "%s: resumed from %s at step %lld\n", gProgram,
+                 checkpointFile(opts.load).c_str(),
+                 static_cast<long long>(start));
+  }
+
+  Data data;
+  std::string path = dataPath(opts);
+  if (path.empty())
+    return failure("no --data given and no bundled corpus configured");
+  if (!data.open(path, info.vocab, error))
+    return failure(error);
+  Batch batch;
+  batch.init(info.batch, info.seq_len);
+
+  int64_t params = 0, paramTensors = 0;
+  for (int64_t i = 0; i < mfrt_registry_count(); ++i)
+    if (mfrt_registry_buffer(i)->kind == MFRT_BUFFER_PARAM) {
+      params += mfrt_tensor_numel(&mfrt_registry_buffer(i)->tensor);
+      ++paramTensors;
+    }
+  const char *mesh = mfrt_registry_metadata("mesh");
+  const char *optimizer = mfrt_registry_metadata("optimizer");
+  std::fprintf(
+      stderr,
+      "%s: %s model, %lld parameters in %lld tensors, batch %lldx%lld, "
+      "vocab %lld, mesh %s, optimizer %s; data %s (%lld tokens)\n",
+      gProgram, mfrt_dtype_name(mfrt_dtype(info.float_dtype)),
+      static_cast<long long>(params), static_cast<long long>(paramTensors),
+      static_cast<long long>(info.batch), static_cast<long long>(info.seq_len),
+      static_cast<long long>(info.vocab), mesh ? mesh : "?",
+      haveTrain ? (optimizer ? optimizer : "?") : "none", path.c_str(),
+      static_cast<long long>(mfrt_token_data_num_tokens(data.file)));
+
+  if (opts.gradCheck) {
+    if (!data.fill(start, batch, error))
+      return failure(error);
+    return gradCheck(opts, info, batch);
+  }
+
+  double tokensPerStep = double(info.batch * info.seq_len);
+  for (int64_t s = start; s < start + opts.steps; ++s) {
+    if (!data.fill(s, batch, error))
+      return failure(error);
+    bool dumpNow = s == start && !opts.dumpGrads.empty();
+    Snapshot initial;
+    if (dumpNow)
+      initial.take();
+    double t0 = now();
+    TrainStepResult res{};
+    if (opts.eval)
+      res.loss = _mlir_ciface_moefold_eval(&batch.tokensM, &batch.targetsM);
+    else
+      _mlir_ciface_moefold_train_step(&res, &batch.tokensM, &batch.targetsM,
+                                      opts.lr, double(s + 1));
+    double dt = now() - t0;
+    double tps = dt > 0 ? tokensPerStep / dt : 0.0;
+    if (opts.eval)
+      std::printf("{\"step\":%lld,\"loss\":%s,\"tokens_per_s\":%s,"
+                  "\"eval\":true}\n",
+                  static_cast<long long>(s), jsonNumber(res.loss).c_str(),
+                  jsonNumber(std::round(tps * 10) / 10).c_str());
+    else
+      std::printf("{\"step\":%lld,\"loss\":%s,\"grad_norm\":%s,"
+                  "\"tokens_per_s\":%s,\"applied\":%s}\n",
+                  static_cast<long long>(s), jsonNumber(res.loss).c_str(),
+                  jsonNumber(res.gradNorm).c_str(),
+                  jsonNumber(std::round(tps * 10) / 10).c_str(),
+                  res.applied ? "true" : "false");
+    std::fflush(stdout);
+    if (!opts.eval && !res.applied)
+      std::fprintf(stderr,
+                   "%s: step %lld: gradient norm is not finite; "
+                   "update skipped\n",
+                   gProgram, static_cast<long long>(s));
+    if (opts.logEvery > 0 &&
+        ((s - start) % opts.logEvery == 0 || s + 1 == start + opts.steps))
+      std::fprintf(stderr, "step %6lld  loss %.6f  grad_norm %.4f  %.2f ms\n",
+                   static_cast<long long>(s), res.loss, res.gradNorm, dt * 1e3);
+    if (dumpNow) {
+      if (!dumpGradients(opts.dumpGrads, initial, batch, res.loss, s, opts.seed,
+                         error))
+        return failure(error);
+      std::fprintf(stderr, "%s: wrote gradients of step %lld to %s\n", gProgram,
+                   static_cast<long long>(s), opts.dumpGrads.c_str());
+    }
+  }
+
+  if (!opts.save.empty()) {
+    // Testing hook: make the checkpoint write fail after N bytes, to show
+    // that a failed write leaves the previous checkpoint intact.
+    if (const char *fault = std::getenv("MOEFOLD_TEST_WRITE_FAULT"))
+      mfrt_safetensors_set_write_fault(std::strtoll(fault, nullptr, 10));
+    std::map<std::string, std::string> meta = {
+        {"step", std::to_string(start + opts.steps)},
+        {"seed", std::to_string(opts.seed)},
+        {"mesh", mesh ? mesh : ""},
+        {"optimizer", optimizer ? optimizer : ""},
+        {"data", path},
+        {"lr", jsonNumber(opts.lr)},
+        {"dtype", mfrt_dtype_name(mfrt_dtype(info.float_dtype))}};
+    if (!saveCheckpoint(opts.save, meta, error))
+      return failure("cannot save checkpoint: " + error);
+    std::fprintf(stderr, "%s: saved %s at step %lld\n", gProgram,
+                 checkpointFile(opts.save).c_str(),
+                 static_cast<long long>(start + opts.steps));
+  }
+  return 0;
+}
+
+} // namespace moefold::driver

@@ -1,0 +1,39 @@
+//===- Backend.h - LLVM IR, object file and link step -----------*- C++ -*-===//
+
+#ifndef MOEFOLD_TOOLS_MOEFOLD_COMPILE_BACKEND_H
+#define MOEFOLD_TOOLS_MOEFOLD_COMPILE_BACKEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+#include <memory>
+#include <string>
+
+namespace moefold::compile {
+
+/// The CPU code is generated for: "" is the host triple's baseline (the
+/// executable runs on any machine of the host's architecture), "native" the
+/// host CPU with all its features, anything else an LLVM CPU name.
+void setTargetCPU(llvm::StringRef cpu);
+
+/// Translates a module in the LLVM dialect to LLVM IR for the host and
+/// optimises it at O2. Returns null after reporting an error.
+std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &ctx,
+                                                   std::string &error);
+
+/// Emits `module` as a host object file at `path`.
+bool emitObject(llvm::Module &module, llvm::StringRef path, std::string &error);
+
+/// Links `object` with the driver, the MLIR ABI shims, the runtime and BLAS
+/// into the executable `output` with the system C++ compiler.
+bool linkExecutable(llvm::StringRef object, llvm::StringRef output,
+                    std::string &error);
+
+/// The command linkExecutable runs (for -v).
+std::string describeLinkCommand(llvm::StringRef object, llvm::StringRef output);
+
+} // namespace moefold::compile
+
+#endif // MOEFOLD_TOOLS_MOEFOLD_COMPILE_BACKEND_H
