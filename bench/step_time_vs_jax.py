@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "reference"))
 
 
-def time_executable(exe, steps, warmup, env):
+def time_executable(exe, steps, warmup, env, tokens_per_step):
     out = subprocess.run([exe, "--steps", str(steps), "--seed", "1"],
                          capture_output=True, text=True, env=env, check=True)
     times = []
@@ -32,7 +32,7 @@ def time_executable(exe, steps, warmup, env):
         if "step_time_s" in rec:
             times.append(rec["step_time_s"])
         elif rec.get("tokens_per_s"):
-            times.append(rec["tokens"] / rec["tokens_per_s"])
+            times.append(tokens_per_step / rec["tokens_per_s"])
     return statistics.median(times[warmup:])
 
 
@@ -106,7 +106,11 @@ def main():
         + threads if a.threads == 1 else os.environ.get("XLA_FLAGS", ""))
     generic = subprocess.run([a.moefold_opt, a.model, "--mlir-print-op-generic"],
                              capture_output=True, text=True, check=True).stdout
-    ours = time_executable(a.exe, a.steps, a.warmup, env)
+    import moe_jax
+    _, ops, _ = moe_jax.parse_model(generic)
+    batch = next(op.result_types[0][0] for op in ops
+                 if op.name == "moe.embedding")
+    ours = time_executable(a.exe, a.steps, a.warmup, env, batch[0] * batch[1])
     theirs = time_jax(generic, a.steps, a.warmup)
     print(f"model: {os.path.basename(a.model)}  threads: {a.threads}  "
           f"steps: {a.steps} (first {a.warmup} skipped)")

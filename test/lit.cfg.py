@@ -49,3 +49,9 @@ if shutil.which("mpirun"):
     config.available_features.add("mpi")
 if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
     config.available_features.add("gpu")
+
+# The independent JAX reference runs with the python3 that scripts/setup.sh
+# installed jax into (the one on PATH), which may differ from lit's own.
+config.substitutions.append(
+    ("%refpython", shutil.which("python3") or "python3"))
+

@@ -11,6 +11,7 @@ line; exits 1 on disagreement, 2 on unusable input.
 """
 
 import argparse
+import json
 import sys
 
 import numpy as np
@@ -25,9 +26,14 @@ def main():
     ap.add_argument("--weights", required=True)
     ap.add_argument("--batch", required=True)
     ap.add_argument("--loss", type=float, help="loss the executable printed")
+    ap.add_argument("--loss-jsonl",
+                    help="the executable's JSON step log; step 0's loss is used")
     ap.add_argument("--rtol", type=float, default=1e-4)
     a = ap.parse_args()
 
+    if a.loss_jsonl:
+        with open(a.loss_jsonl) as f:
+            a.loss = json.loads(f.readline())["loss"]
     with open(a.model) as f:
         text = f.read()
     weights = moe_jax.read_safetensors(a.weights)

@@ -193,11 +193,11 @@ def _dispatch(x, indices, num_experts):
 
 
 def _experts(rows, sizes, w_gate, w_up, w_down):
-    ends = jnp.cumsum(sizes)
-    expert = jnp.searchsorted(ends, jnp.arange(rows.shape[0]), side="right")
-    gate = jnp.einsum("nh,nhf->nf", rows, w_gate[expert])
-    up = jnp.einsum("nh,nhf->nf", rows, w_up[expert])
-    return jnp.einsum("nf,nfh->nh", _silu(gate) * up, w_down[expert])
+    # jax.lax.ragged_dot is JAX's grouped GEMM: rows [N, H] in groups of
+    # `sizes` rows, each group times its own [H, F] weight.
+    gate = jax.lax.ragged_dot(rows, w_gate, sizes)
+    up = jax.lax.ragged_dot(rows, w_up, sizes)
+    return jax.lax.ragged_dot(_silu(gate) * up, w_down, sizes)
 
 
 def _combine(expert_out, indices, scores, num_experts):

@@ -3,6 +3,9 @@
 
   check_run.py steps FILE N            N JSON lines, steps consecutive, every
                                        loss and grad_norm finite, applied
+  check_run.py initial FILE VOCAB TOL  step 0's loss is within TOL of
+                                       ln(VOCAB): near-uniform predictions
+                                       from a small random initialisation
   check_run.py drop FILE FRACTION      mean loss of the last 10 steps is at
                                        least FRACTION below step 0's
   check_run.py same A B                the (step, loss, grad_norm) of A and B
@@ -36,6 +39,13 @@ def steps(path, n):
             assert v is not None and math.isfinite(v), "%s not finite: %r" % (key, r)
         assert r["applied"] is True, "update skipped: %r" % r
     print("steps ok: %d" % len(rows))
+
+
+def initial(path, vocab, tol):
+    first = read_steps(path)[0]["loss"]
+    expected = math.log(int(vocab))
+    print("step 0 loss %.4f, ln(%s) = %.4f" % (first, vocab, expected))
+    assert abs(first - expected) <= float(tol), "step 0 loss too far from ln(V)"
 
 
 def drop(path, fraction):
@@ -91,5 +101,5 @@ def reshape(src, dst, name, dims):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"steps": steps, "drop": drop, "same": same, "tensors": tensors,
+    {"steps": steps, "initial": initial, "drop": drop, "same": same, "tensors": tensors,
      "reshape": reshape}[cmd](*args)
