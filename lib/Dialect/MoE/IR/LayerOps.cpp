@@ -8,6 +8,7 @@
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
 
 #include "MoEOpUtils.h"
+#include "ShapeRules.h"
 
 #include <cmath>
 
@@ -55,18 +56,29 @@ RMSNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
   return success();
 }
 
-LogicalResult RMSNormOp::verify() {
-  OpDiag diag(*this);
-  auto x = cast<RankedTensorType>(getX().getType());
-  auto weight = cast<RankedTensorType>(getWeight().getType());
-  if (failed(
-          verifyShape(diag, weight, "weight", "[H]", {x.getShape().back()})) ||
-      failed(verifySameElementType(diag, weight, "weight", x, "x")))
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkRMSNorm(const OpDiag &diag, Type xType,
+                                   Type weightType, double epsilon) {
+  FailureOr<RankedTensorType> x =
+      getStaticTensorOfMinRank(diag, xType, "x", 1, "[..., H]");
+  if (failed(x))
     return failure();
-  double epsilon = getEpsilon().convertToDouble();
+  FailureOr<RankedTensorType> weight =
+      getStaticTensor(diag, weightType, "weight");
+  if (failed(weight))
+    return failure();
+  if (failed(verifyShape(diag, *weight, "weight", "[H]",
+                         {x->getShape().back()})) ||
+      failed(verifySameElementType(diag, *weight, "weight", *x, "x")))
+    return failure();
   if (!(epsilon > 0.0) || !std::isfinite(epsilon))
     return diag.error("epsilon must be positive and finite, got ", epsilon);
-  return success();
+  return *x;
+}
+
+LogicalResult RMSNormOp::verify() {
+  return checkRMSNorm(OpDiag(*this), getX().getType(), getWeight().getType(),
+                      getEpsilon().convertToDouble());
 }
 
 //===----------------------------------------------------------------------===//
@@ -93,15 +105,30 @@ LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
   return success();
 }
 
-LogicalResult LinearOp::verify() {
-  OpDiag diag(*this);
-  auto x = cast<RankedTensorType>(getX().getType());
-  auto weight = cast<RankedTensorType>(getWeight().getType());
-  int64_t in = x.getShape().back();
-  if (weight.getDimSize(0) != in)
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkLinear(const OpDiag &diag, Type xType,
+                                  Type weightType) {
+  FailureOr<RankedTensorType> x =
+      getStaticTensorOfMinRank(diag, xType, "x", 1, "[..., K]");
+  if (failed(x))
+    return failure();
+  FailureOr<RankedTensorType> weight =
+      getStaticTensorOfRank(diag, weightType, "weight", 2, "[K, N]");
+  if (failed(weight))
+    return failure();
+  int64_t in = x->getShape().back();
+  if (weight->getDimSize(0) != in)
     return diag.error("expected weight dim 0 to equal input size ", in,
-                      ", got ", weight.getDimSize(0));
-  return verifySameElementType(diag, weight, "weight", x, "x");
+                      ", got ", weight->getDimSize(0));
+  if (failed(verifySameElementType(diag, *weight, "weight", *x, "x")))
+    return failure();
+  SmallVector<int64_t> shape(x->getShape());
+  shape.back() = weight->getDimSize(1);
+  return RankedTensorType::get(shape, x->getElementType());
+}
+
+LogicalResult LinearOp::verify() {
+  return checkLinear(OpDiag(*this), getX().getType(), getWeight().getType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -126,10 +153,14 @@ int64_t AttentionOp::getHeadDim() {
          static_cast<int64_t>(getNumHeads());
 }
 
-LogicalResult AttentionOp::verify() {
-  OpDiag diag(*this);
-  int64_t numHeads = getNumHeadsAttr().getInt();
-  int64_t numKVHeads = getNumKvHeadsAttr().getInt();
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkAttention(const OpDiag &diag, Type qType, Type kType,
+                                     Type vType, int64_t numHeads,
+                                     int64_t numKVHeads) {
+  FailureOr<RankedTensorType> q =
+      getStaticTensorOfRank(diag, qType, "q", 3, "[B, S, Nq*D]");
+  if (failed(q))
+    return failure();
   if (failed(verifyPositive(diag, numHeads, "num_heads")) ||
       failed(verifyPositive(diag, numKVHeads, "num_kv_heads")))
     return failure();
@@ -137,30 +168,36 @@ LogicalResult AttentionOp::verify() {
     return diag.error("num_heads = ", numHeads,
                       " is not a multiple of num_kv_heads = ", numKVHeads);
 
-  auto q = cast<RankedTensorType>(getQ().getType());
-  int64_t qWidth = q.getDimSize(2);
+  int64_t qWidth = q->getDimSize(2);
   if (qWidth % numHeads != 0)
     return diag.error("q width ", qWidth,
                       " is not divisible by num_heads = ", numHeads);
   int64_t headDim = qWidth / numHeads;
 
   FailureOr<RankedTensorType> k =
-      getStaticTensorOfRank(diag, getK().getType(), "k", 3, "[B, S, Nkv*D]");
+      getStaticTensorOfRank(diag, kType, "k", 3, "[B, S, Nkv*D]");
   if (failed(k))
     return failure();
-  SmallVector<int64_t> kvShape = {q.getDimSize(0), q.getDimSize(1),
+  FailureOr<RankedTensorType> v = getStaticTensor(diag, vType, "v");
+  if (failed(v))
+    return failure();
+  SmallVector<int64_t> kvShape = {q->getDimSize(0), q->getDimSize(1),
                                   numKVHeads * headDim};
   std::string layout =
       "[B, S, Nkv*D] with Nkv = " + std::to_string(numKVHeads) +
       ", D = " + std::to_string(headDim);
   if (failed(verifyShape(diag, *k, "k", layout, kvShape)) ||
-      failed(verifyShape(diag, cast<ShapedType>(getV().getType()), "v", layout,
-                         kvShape)) ||
-      failed(verifySameElementType(diag, *k, "k", q, "q")) ||
-      failed(verifySameElementType(diag, cast<ShapedType>(getV().getType()),
-                                   "v", q, "q")))
+      failed(verifyShape(diag, *v, "v", layout, kvShape)) ||
+      failed(verifySameElementType(diag, *k, "k", *q, "q")) ||
+      failed(verifySameElementType(diag, *v, "v", *q, "q")))
     return failure();
-  return success();
+  return *q;
+}
+
+LogicalResult AttentionOp::verify() {
+  return checkAttention(OpDiag(*this), getQ().getType(), getK().getType(),
+                        getV().getType(), getNumHeadsAttr().getInt(),
+                        getNumKvHeadsAttr().getInt());
 }
 
 //===----------------------------------------------------------------------===//
@@ -179,31 +216,50 @@ LogicalResult SharedExpertOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult SharedExpertOp::verify() {
-  OpDiag diag(*this);
-  auto x = cast<RankedTensorType>(getX().getType());
-  int64_t hidden = x.getShape().back();
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkSharedExpert(const OpDiag &diag, Type xType,
+                                        Type wGateType, Type wUpType,
+                                        Type wDownType, Type gateType) {
+  FailureOr<RankedTensorType> x =
+      getStaticTensorOfMinRank(diag, xType, "x", 1, "[..., H]");
+  if (failed(x))
+    return failure();
+  int64_t hidden = x->getShape().back();
   FailureOr<RankedTensorType> wGate =
-      getStaticTensorOfRank(diag, getWGate().getType(), "w_gate", 2, "[H, F]");
+      getStaticTensorOfRank(diag, wGateType, "w_gate", 2, "[H, F]");
   if (failed(wGate))
     return failure();
   if (wGate->getDimSize(0) != hidden)
     return diag.error("expected w_gate dim 0 to equal hidden size ", hidden,
                       ", got ", wGate->getDimSize(0));
   int64_t ffn = wGate->getDimSize(1);
-  auto wUp = cast<ShapedType>(getWUp().getType());
-  auto wDown = cast<ShapedType>(getWDown().getType());
-  if (failed(verifyShape(diag, wUp, "w_up", "[H, F]", {hidden, ffn})) ||
-      failed(verifyShape(diag, wDown, "w_down", "[F, H]", {ffn, hidden})) ||
-      failed(verifySameElementType(diag, *wGate, "w_gate", x, "x")) ||
-      failed(verifySameElementType(diag, wUp, "w_up", x, "x")) ||
-      failed(verifySameElementType(diag, wDown, "w_down", x, "x")))
+  FailureOr<RankedTensorType> wUp = getStaticTensor(diag, wUpType, "w_up");
+  if (failed(wUp))
     return failure();
-  if (Value gate = getGate()) {
-    auto gateType = cast<ShapedType>(gate.getType());
-    if (failed(verifyShape(diag, gateType, "gate", "[H, 1]", {hidden, 1})) ||
-        failed(verifySameElementType(diag, gateType, "gate", x, "x")))
+  FailureOr<RankedTensorType> wDown =
+      getStaticTensor(diag, wDownType, "w_down");
+  if (failed(wDown))
+    return failure();
+  if (failed(verifyShape(diag, *wUp, "w_up", "[H, F]", {hidden, ffn})) ||
+      failed(verifyShape(diag, *wDown, "w_down", "[F, H]", {ffn, hidden})) ||
+      failed(verifySameElementType(diag, *wGate, "w_gate", *x, "x")) ||
+      failed(verifySameElementType(diag, *wUp, "w_up", *x, "x")) ||
+      failed(verifySameElementType(diag, *wDown, "w_down", *x, "x")))
+    return failure();
+  if (gateType) {
+    FailureOr<RankedTensorType> gate = getStaticTensor(diag, gateType, "gate");
+    if (failed(gate))
+      return failure();
+    if (failed(verifyShape(diag, *gate, "gate", "[H, 1]", {hidden, 1})) ||
+        failed(verifySameElementType(diag, *gate, "gate", *x, "x")))
       return failure();
   }
-  return success();
+  return *x;
+}
+
+LogicalResult SharedExpertOp::verify() {
+  Value gate = getGate();
+  return checkSharedExpert(
+      OpDiag(*this), getX().getType(), getWGate().getType(), getWUp().getType(),
+      getWDown().getType(), gate ? gate.getType() : Type());
 }

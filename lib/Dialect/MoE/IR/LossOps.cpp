@@ -3,6 +3,7 @@
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
 
 #include "MoEOpUtils.h"
+#include "ShapeRules.h"
 
 #include <cmath>
 
@@ -28,14 +29,16 @@ AuxLossOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
   return success();
 }
 
-LogicalResult AuxLossOp::verify() {
-  OpDiag diag(*this);
-  FailureOr<RankedTensorType> probs = getStaticTensorOfRank(
-      diag, getProbs().getType(), "probs", 3, "[B, S, E]");
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkAuxLoss(const OpDiag &diag, Type probsType,
+                                   Type indicesType, int64_t numExperts,
+                                   double coefficient) {
+  FailureOr<RankedTensorType> probs =
+      getStaticTensorOfRank(diag, probsType, "probs", 3, "[B, S, E]");
   if (failed(probs))
     return failure();
-  FailureOr<RankedTensorType> indices = getStaticTensorOfRank(
-      diag, getIndices().getType(), "indices", 3, "[B, S, K]");
+  FailureOr<RankedTensorType> indices =
+      getStaticTensorOfRank(diag, indicesType, "indices", 3, "[B, S, K]");
   if (failed(indices))
     return failure();
   if (indices->getDimSize(0) != probs->getDimSize(0) ||
@@ -44,7 +47,6 @@ LogicalResult AuxLossOp::verify() {
                       formatShape(indices->getShape().take_front(2)),
                       " to match probs [B, S] = ",
                       formatShape(probs->getShape().take_front(2)));
-  int64_t numExperts = getNumExpertsAttr().getInt();
   if (failed(verifyPositive(diag, numExperts, "num_experts")))
     return failure();
   if (probs->getDimSize(2) != numExperts)
@@ -53,11 +55,16 @@ LogicalResult AuxLossOp::verify() {
   if (indices->getDimSize(2) > numExperts)
     return diag.error("top_k = ", indices->getDimSize(2),
                       " exceeds num_experts = ", numExperts);
-  double coefficient = getCoefficient().convertToDouble();
   if (!(coefficient >= 0.0) || !std::isfinite(coefficient))
     return diag.error("coefficient must be non-negative and finite, got ",
                       coefficient);
-  return success();
+  return RankedTensorType::get({}, getLossElementType(probs->getElementType()));
+}
+
+LogicalResult AuxLossOp::verify() {
+  return checkAuxLoss(OpDiag(*this), getProbs().getType(),
+                      getIndices().getType(), getNumExpertsAttr().getInt(),
+                      getCoefficient().convertToDouble());
 }
 
 //===----------------------------------------------------------------------===//
@@ -77,14 +84,15 @@ LogicalResult CrossEntropyOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult CrossEntropyOp::verify() {
-  OpDiag diag(*this);
-  FailureOr<RankedTensorType> logits = getStaticTensorOfRank(
-      diag, getLogits().getType(), "logits", 3, "[B, S, V]");
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkCrossEntropy(const OpDiag &diag, Type logitsType,
+                                        Type targetsType) {
+  FailureOr<RankedTensorType> logits =
+      getStaticTensorOfRank(diag, logitsType, "logits", 3, "[B, S, V]");
   if (failed(logits))
     return failure();
-  FailureOr<RankedTensorType> targets = getStaticTensorOfRank(
-      diag, getTargets().getType(), "targets", 2, "[B, S]");
+  FailureOr<RankedTensorType> targets =
+      getStaticTensorOfRank(diag, targetsType, "targets", 2, "[B, S]");
   if (failed(targets))
     return failure();
   if (targets->getShape() != logits->getShape().take_front(2))
@@ -92,5 +100,11 @@ LogicalResult CrossEntropyOp::verify() {
         "expected targets [B, S] = ", formatShape(targets->getShape()),
         " to match logits [B, S] = ",
         formatShape(logits->getShape().take_front(2)));
-  return success();
+  return RankedTensorType::get({},
+                               getLossElementType(logits->getElementType()));
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  return checkCrossEntropy(OpDiag(*this), getLogits().getType(),
+                           getTargets().getType());
 }

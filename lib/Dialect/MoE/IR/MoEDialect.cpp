@@ -7,6 +7,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -23,12 +24,38 @@ void MoEDialect::initialize() {
       >();
 }
 
+/// `moe.grad_of = @param` names the parameter a gradient result belongs to;
+/// the result type must be the parameter's.
+static LogicalResult verifyGradOfAttribute(Operation *op, unsigned resultIndex,
+                                           NamedAttribute attr) {
+  StringRef name = MoEDialect::kGradOfAttrName;
+  auto ref = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
+  if (!ref)
+    return op->emitError() << "'" << name
+                           << "' must be a flat symbol reference, got "
+                           << attr.getValue();
+  auto param = dyn_cast_or_null<ParamOp>(
+      SymbolTable::lookupNearestSymbolFrom(op, ref.getAttr()));
+  if (!param)
+    return op->emitError() << "'" << name << "' of result #" << resultIndex
+                           << " refers to " << ref
+                           << ", which is not a 'moe.param'";
+  Type type = cast<FunctionOpInterface>(op).getResultTypes()[resultIndex];
+  if (type != param.getType())
+    return op->emitError() << "'" << name << "' result #" << resultIndex
+                           << " has type " << type << ", but parameter " << ref
+                           << " has type " << param.getType();
+  return success();
+}
+
 /// `moe.loss` marks the one result of a function that is the training loss:
 /// a unit attribute on a 0-d float tensor result, at most once per function.
 LogicalResult MoEDialect::verifyRegionResultAttribute(Operation *op,
                                                       unsigned regionIndex,
                                                       unsigned resultIndex,
                                                       NamedAttribute attr) {
+  if (attr.getName() == kGradOfAttrName)
+    return verifyGradOfAttribute(op, resultIndex, attr);
   if (attr.getName() != kLossAttrName)
     return op->emitError() << "unknown moe result attribute '"
                            << attr.getName().getValue() << "'";

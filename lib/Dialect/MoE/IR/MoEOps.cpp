@@ -1,8 +1,10 @@
 //===- MoEOps.cpp - moe parameters and shared op glue ---------------------===//
 //
-// Holds the generated op definitions, the custom assembly directives and the
-// parameter ops. Layer, routing and loss ops are verified in LayerOps.cpp,
-// RoutingOps.cpp and LossOps.cpp.
+// Holds the generated op definitions, the custom assembly directives and
+// moe.param. Layer, routing and loss ops are verified in LayerOps.cpp,
+// RoutingOps.cpp and LossOps.cpp (through the shape rules of ShapeRules.h),
+// gradient ops in GradOps.cpp, fill/state/buffer accesses in StateOps.cpp
+// and optimizer ops in OptimizerOps.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -147,23 +149,4 @@ LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return success();
   return moefold::spmd::verifyPlacementUse(*this, placement, getTensorType(),
                                            symbolTable);
-}
-
-//===----------------------------------------------------------------------===//
-// GetParamOp
-//===----------------------------------------------------------------------===//
-
-LogicalResult GetParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  Operation *symbol = symbolTable.lookupNearestSymbolFrom(*this, getNameAttr());
-  if (!symbol)
-    return emitOpError("unknown parameter ") << getNameAttr();
-  auto param = dyn_cast<ParamOp>(symbol);
-  if (!param)
-    return emitOpError() << getNameAttr() << " is a '" << symbol->getName()
-                         << "', not a 'moe.param'";
-  if (param.getType() != getType())
-    return emitOpError() << "result type " << getType()
-                         << " does not match the type " << param.getType()
-                         << " of parameter " << getNameAttr();
-  return success();
 }

@@ -8,6 +8,7 @@
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
 
 #include "MoEOpUtils.h"
+#include "ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -63,27 +64,52 @@ RouterOp::inferReturnTypes(MLIRContext *context,
   return success();
 }
 
-LogicalResult RouterOp::verify() {
-  OpDiag diag(*this);
-  auto x = cast<RankedTensorType>(getX().getType());
-  auto weight = cast<RankedTensorType>(getWeight().getType());
-  int64_t hidden = x.getDimSize(2);
-  int64_t numExperts = weight.getDimSize(1);
-  if (weight.getDimSize(0) != hidden)
-    return diag.error("expected weight dim 0 to equal hidden size ", hidden,
-                      ", got ", weight.getDimSize(0));
-  if (failed(verifySameElementType(diag, weight, "weight", x, "x")))
+FailureOr<RouterTypes> moefold::moe::detail::checkRouter(const OpDiag &diag,
+                                                         Type xType,
+                                                         Type weightType,
+                                                         Type biasType,
+                                                         int64_t topK) {
+  FailureOr<RankedTensorType> x =
+      getStaticTensorOfRank(diag, xType, "x", 3, "[B, S, H]");
+  if (failed(x))
     return failure();
-  int64_t topK = getTopKAttr().getInt();
+  FailureOr<RankedTensorType> weight =
+      getStaticTensorOfRank(diag, weightType, "weight", 2, "[H, E]");
+  if (failed(weight))
+    return failure();
+  if (topK < 1)
+    return diag.error("top_k must be at least 1, got ", topK);
+  int64_t hidden = x->getDimSize(2);
+  int64_t numExperts = weight->getDimSize(1);
+  if (weight->getDimSize(0) != hidden)
+    return diag.error("expected weight dim 0 to equal hidden size ", hidden,
+                      ", got ", weight->getDimSize(0));
+  if (failed(verifySameElementType(diag, *weight, "weight", *x, "x")))
+    return failure();
   if (topK > numExperts)
     return diag.error("top_k = ", topK, " exceeds num_experts = ", numExperts);
-  if (Value bias = getBias()) {
-    auto biasType = cast<ShapedType>(bias.getType());
-    if (failed(verifyShape(diag, biasType, "bias", "[E]", {numExperts})) ||
-        failed(verifySameElementType(diag, biasType, "bias", x, "x")))
+  if (biasType) {
+    FailureOr<RankedTensorType> bias = getStaticTensor(diag, biasType, "bias");
+    if (failed(bias))
+      return failure();
+    if (failed(verifyShape(diag, *bias, "bias", "[E]", {numExperts})) ||
+        failed(verifySameElementType(diag, *bias, "bias", *x, "x")))
       return failure();
   }
-  return success();
+  int64_t b = x->getDimSize(0), s = x->getDimSize(1);
+  Type elementType = x->getElementType();
+  RouterTypes types;
+  types.scores = RankedTensorType::get({b, s, topK}, elementType);
+  types.indices = RankedTensorType::get({b, s, topK},
+                                        IntegerType::get(x->getContext(), 32));
+  types.probs = RankedTensorType::get({b, s, numExperts}, elementType);
+  return types;
+}
+
+LogicalResult RouterOp::verify() {
+  Value bias = getBias();
+  return checkRouter(OpDiag(*this), getX().getType(), getWeight().getType(),
+                     bias ? bias.getType() : Type(), getTopKAttr().getInt());
 }
 
 //===----------------------------------------------------------------------===//
@@ -118,17 +144,39 @@ DispatchOp::inferReturnTypes(MLIRContext *context,
   return success();
 }
 
-LogicalResult DispatchOp::verify() {
-  OpDiag diag(*this);
-  auto x = cast<RankedTensorType>(getX().getType());
-  auto indices = cast<RankedTensorType>(getIndices().getType());
-  if (failed(verifyTokenDims(diag, indices, "indices", x, "x")))
+FailureOr<DispatchTypes> moefold::moe::detail::checkDispatch(const OpDiag &diag,
+                                                             Type xType,
+                                                             Type indicesType,
+                                                             int64_t numExperts,
+                                                             StringRef xName) {
+  FailureOr<RankedTensorType> x =
+      getStaticTensorOfRank(diag, xType, xName, 3, "[B, S, H]");
+  if (failed(x))
     return failure();
-  int64_t numExperts = getNumExpertsAttr().getInt();
-  if (indices.getDimSize(2) > numExperts)
-    return diag.error("top_k = ", indices.getDimSize(2),
+  FailureOr<RankedTensorType> indices =
+      getStaticTensorOfRank(diag, indicesType, "indices", 3, "[B, S, K]");
+  if (failed(indices))
+    return failure();
+  if (failed(verifyPositive(diag, numExperts, "num_experts")))
+    return failure();
+  if (failed(verifyTokenDims(diag, *indices, "indices", *x, xName)))
+    return failure();
+  if (indices->getDimSize(2) > numExperts)
+    return diag.error("top_k = ", indices->getDimSize(2),
                       " exceeds num_experts = ", numExperts);
-  return success();
+  int64_t rows =
+      indices->getDimSize(0) * indices->getDimSize(1) * indices->getDimSize(2);
+  DispatchTypes types;
+  types.sorted =
+      RankedTensorType::get({rows, x->getDimSize(2)}, x->getElementType());
+  types.groupSizes = RankedTensorType::get(
+      {numExperts}, IntegerType::get(x->getContext(), 32));
+  return types;
+}
+
+LogicalResult DispatchOp::verify() {
+  return checkDispatch(OpDiag(*this), getX().getType(), getIndices().getType(),
+                       getNumExpertsAttr().getInt());
 }
 
 //===----------------------------------------------------------------------===//
@@ -148,18 +196,23 @@ ExpertsOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
   return success();
 }
 
-LogicalResult ExpertsOp::verify() {
-  OpDiag diag(*this);
-  auto sorted = cast<RankedTensorType>(getSorted().getType());
-  FailureOr<RankedTensorType> groupSizes = getStaticTensorOfRank(
-      diag, getGroupSizes().getType(), "group_sizes", 1, "[E]");
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkExperts(const OpDiag &diag, Type sortedType,
+                                   Type groupSizesType, Type wGateType,
+                                   Type wUpType, Type wDownType) {
+  FailureOr<RankedTensorType> sorted =
+      getStaticTensorOfRank(diag, sortedType, "sorted", 2, "[N, H]");
+  if (failed(sorted))
+    return failure();
+  FailureOr<RankedTensorType> groupSizes =
+      getStaticTensorOfRank(diag, groupSizesType, "group_sizes", 1, "[E]");
   if (failed(groupSizes))
     return failure();
   int64_t numExperts = groupSizes->getDimSize(0);
-  int64_t hidden = sorted.getDimSize(1);
+  int64_t hidden = sorted->getDimSize(1);
 
-  FailureOr<RankedTensorType> wGate = getStaticTensorOfRank(
-      diag, getWGate().getType(), "w_gate", 3, "[E, H, F]");
+  FailureOr<RankedTensorType> wGate =
+      getStaticTensorOfRank(diag, wGateType, "w_gate", 3, "[E, H, F]");
   if (failed(wGate))
     return failure();
   if (wGate->getDimSize(0) != numExperts || wGate->getDimSize(1) != hidden)
@@ -170,17 +223,29 @@ LogicalResult ExpertsOp::verify() {
   int64_t ffn = wGate->getDimSize(2);
   SmallVector<int64_t> upShape = {numExperts, hidden, ffn};
   SmallVector<int64_t> downShape = {numExperts, ffn, hidden};
-  auto wUp = cast<ShapedType>(getWUp().getType());
-  auto wDown = cast<ShapedType>(getWDown().getType());
-  if (failed(
-          verifyShape(diag, wUp, "expert weight w_up", "[E, H, F]", upShape)) ||
-      failed(verifyShape(diag, wDown, "expert weight w_down", "[E, F, H]",
-                         downShape)) ||
-      failed(verifySameElementType(diag, *wGate, "w_gate", sorted, "sorted")) ||
-      failed(verifySameElementType(diag, wUp, "w_up", sorted, "sorted")) ||
-      failed(verifySameElementType(diag, wDown, "w_down", sorted, "sorted")))
+  FailureOr<RankedTensorType> wUp = getStaticTensor(diag, wUpType, "w_up");
+  if (failed(wUp))
     return failure();
-  return success();
+  FailureOr<RankedTensorType> wDown =
+      getStaticTensor(diag, wDownType, "w_down");
+  if (failed(wDown))
+    return failure();
+  if (failed(verifyShape(diag, *wUp, "expert weight w_up", "[E, H, F]",
+                         upShape)) ||
+      failed(verifyShape(diag, *wDown, "expert weight w_down", "[E, F, H]",
+                         downShape)) ||
+      failed(
+          verifySameElementType(diag, *wGate, "w_gate", *sorted, "sorted")) ||
+      failed(verifySameElementType(diag, *wUp, "w_up", *sorted, "sorted")) ||
+      failed(verifySameElementType(diag, *wDown, "w_down", *sorted, "sorted")))
+    return failure();
+  return *sorted;
+}
+
+LogicalResult ExpertsOp::verify() {
+  return checkExperts(OpDiag(*this), getSorted().getType(),
+                      getGroupSizes().getType(), getWGate().getType(),
+                      getWUp().getType(), getWDown().getType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -207,21 +272,53 @@ CombineOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
   return success();
 }
 
-LogicalResult CombineOp::verify() {
-  OpDiag diag(*this);
-  auto expertOut = cast<RankedTensorType>(getExpertOut().getType());
-  auto indices = cast<RankedTensorType>(getIndices().getType());
-  auto scores = cast<RankedTensorType>(getScores().getType());
-  int64_t tokens = indices.getDimSize(0) * indices.getDimSize(1);
-  int64_t topK = indices.getDimSize(2);
-  if (expertOut.getDimSize(0) != tokens * topK)
+FailureOr<RankedTensorType>
+moefold::moe::detail::checkCombine(const OpDiag &diag, Type expertOutType,
+                                   Type indicesType, Type scoresType) {
+  FailureOr<RankedTensorType> expertOut =
+      getStaticTensorOfRank(diag, expertOutType, "expert_out", 2, "[T*K, H]");
+  if (failed(expertOut))
+    return failure();
+  FailureOr<RankedTensorType> indices =
+      getStaticTensorOfRank(diag, indicesType, "indices", 3, "[B, S, K]");
+  if (failed(indices))
+    return failure();
+  FailureOr<RankedTensorType> scores =
+      getStaticTensor(diag, scoresType, "scores");
+  if (failed(scores))
+    return failure();
+  int64_t tokens = indices->getDimSize(0) * indices->getDimSize(1);
+  int64_t topK = indices->getDimSize(2);
+  if (expertOut->getDimSize(0) != tokens * topK)
     return diag.error("expected expert_out to have T*K = ", tokens, " * ", topK,
                       " = ", tokens * topK, " rows, got ",
-                      expertOut.getDimSize(0));
-  if (failed(verifyShape(diag, scores, "scores", "[B, S, K]",
-                         indices.getShape())) ||
-      failed(verifySameElementType(diag, scores, "scores", expertOut,
+                      expertOut->getDimSize(0));
+  if (failed(verifyShape(diag, *scores, "scores", "[B, S, K]",
+                         indices->getShape())) ||
+      failed(verifySameElementType(diag, *scores, "scores", *expertOut,
                                    "expert_out")))
     return failure();
-  return success();
+  return RankedTensorType::get({indices->getDimSize(0), indices->getDimSize(1),
+                                expertOut->getDimSize(1)},
+                               expertOut->getElementType());
+}
+
+LogicalResult CombineOp::verify() {
+  return checkCombine(OpDiag(*this), getExpertOut().getType(),
+                      getIndices().getType(), getScores().getType());
+}
+
+std::optional<int64_t> CombineOp::findNumExperts() {
+  Value indices = getIndices();
+  for (Operation *user : indices.getUsers()) {
+    if (auto dispatch = dyn_cast<DispatchOp>(user);
+        dispatch && dispatch.getIndices() == indices)
+      return dispatch.getNumExpertsAttr().getInt();
+    if (auto aux = dyn_cast<AuxLossOp>(user);
+        aux && aux.getIndices() == indices)
+      return aux.getNumExpertsAttr().getInt();
+  }
+  if (auto router = indices.getDefiningOp<RouterOp>())
+    return cast<RankedTensorType>(router.getProbs().getType()).getDimSize(2);
+  return std::nullopt;
 }

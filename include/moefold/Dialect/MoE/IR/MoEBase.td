@@ -36,6 +36,14 @@ def MoE_Dialect : Dialect {
     ```mlir
     func.func @step(...) -> (tensor<f32> {moe.loss})
     ```
+
+    `moe-autodiff` marks each gradient result of the functions it creates
+    with the parameter it belongs to; the result type must equal the
+    parameter's:
+
+    ```mlir
+    func.func @step_grad(...) -> (tensor<f32> {moe.loss}, tensor<64xf32> {moe.grad_of = @final_norm})
+    ```
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasRegionResultAttrVerify = 1;
@@ -45,6 +53,10 @@ def MoE_Dialect : Dialect {
 
     /// The function result attribute that marks the training loss.
     static constexpr ::llvm::StringLiteral kLossAttrName = "moe.loss";
+
+    /// The function result attribute naming the parameter a gradient result
+    /// belongs to (`{moe.grad_of = @param}`, set by moe-autodiff).
+    static constexpr ::llvm::StringLiteral kGradOfAttrName = "moe.grad_of";
   }];
   let dependentDialects = ["::moefold::spmd::SPMDDialect"];
 }

@@ -13,6 +13,8 @@
 
 #include "moefold/Dialect/MoE/IR/MoEAttrs.h"
 #include "moefold/Dialect/MoE/IR/MoEDialect.h"
+#include "moefold/Dialect/MoE/IR/MoEInterfaces.h"
+#include "moefold/Dialect/MoE/IR/MoEResources.h"
 #include "moefold/Dialect/SPMD/IR/SPMDAttrs.h"
 
 #define GET_OP_CLASSES

@@ -11,6 +11,7 @@
 
 include "moefold/Dialect/MoE/IR/MoEBase.td"
 include "moefold/Dialect/MoE/IR/MoEAttrs.td"
+include "moefold/Dialect/MoE/IR/MoEInterfaces.td"
 include "moefold/Dialect/SPMD/IR/SPMDAttrs.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -26,6 +27,22 @@ def MoE_FloatTensor : StaticShapeTensorOf<MoE_FloatElementTypes>;
 def MoE_TokenTensor : StaticShapeTensorOf<[I32, I64]>;
 def MoE_GroupSizesTensor : StaticShapeTensorOf<[I32]>;
 def MoE_ScalarTensor : 0DTensorOf<MoE_FloatElementTypes>;
+
+// Fixed scalar types of the optimizer ops; buildable, so the custom forms
+// need not spell them.
+def MoE_F32Scalar : Type<And<[TensorOf<[F32]>.predicate, HasAnyRankOfPred<[0]>]>,
+                         "0-d tensor of f32", "::mlir::TensorType">,
+                    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
+def MoE_I1Scalar : Type<And<[TensorOf<[I1]>.predicate, HasAnyRankOfPred<[0]>]>,
+                        "0-d tensor of i1", "::mlir::TensorType">,
+                   BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI1Type())">;
+
+//===----------------------------------------------------------------------===//
+// Side-effect resources (MoEResources.h)
+//===----------------------------------------------------------------------===//
+
+def MoE_ParamResource : Resource<"::moefold::moe::ParamResource">;
+def MoE_StateResource : Resource<"::moefold::moe::StateResource">;
 
 //===----------------------------------------------------------------------===//
 // Parameters
@@ -81,11 +98,14 @@ def MoE_ParamOp : MoE_Op<"param", [
 }
 
 def MoE_GetParamOp : MoE_Op<"get_param", [
-    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    MemoryEffects<[MemRead<MoE_ParamResource>]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Reads a parameter.";
   let description = [{
     Yields the value of the `moe.param` named `name`. The result type must
-    equal the parameter's type exactly.
+    equal the parameter's type exactly. It reads the parameter storage (a
+    `moe.set_param` before it is observed; reads are not moved across
+    writes), and is where `moe-autodiff` collects a parameter's gradient.
 
     ```mlir
     %wq = moe.get_param @layers.0.attn.wq : tensor<64x64xf32>
@@ -100,7 +120,8 @@ def MoE_GetParamOp : MoE_Op<"get_param", [
 // Dense layers
 //===----------------------------------------------------------------------===//
 
-def MoE_EmbeddingOp : MoE_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+def MoE_EmbeddingOp : MoE_Op<"embedding", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Looks up token embeddings.";
   let description = [{
     `table` is `[V, H]`, `tokens` is `[B, S]` (i32 or i64); the result is
@@ -117,7 +138,8 @@ def MoE_EmbeddingOp : MoE_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def MoE_RMSNormOp : MoE_Op<"rms_norm", [Pure, InferTypeOpAdaptor]> {
+def MoE_RMSNormOp : MoE_Op<"rms_norm", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Root-mean-square normalisation over the last dimension.";
   let description = [{
     `x` is `[..., H]`, `weight` is `[H]`; the result has the type of `x`:
@@ -137,7 +159,8 @@ def MoE_RMSNormOp : MoE_Op<"rms_norm", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
-def MoE_LinearOp : MoE_Op<"linear", [Pure, InferTypeOpAdaptor]> {
+def MoE_LinearOp : MoE_Op<"linear", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Matrix product with a weight stored [in, out].";
   let description = [{
     `x` is `[..., K]`, `weight` is `[K, N]`; the result is `[..., N]`,
@@ -154,7 +177,8 @@ def MoE_LinearOp : MoE_Op<"linear", [Pure, InferTypeOpAdaptor]> {
   }];  let hasVerifier = 1;
 }
 
-def MoE_AttentionOp : MoE_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+def MoE_AttentionOp : MoE_Op<"attention", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Multi-head scaled dot-product attention with grouped KV heads.";
   let description = [{
     `q` is `[B, S, Nq*D]`, `k` and `v` are `[B, S, Nkv*D]` with
@@ -184,7 +208,8 @@ def MoE_AttentionOp : MoE_Op<"attention", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def MoE_SwiGLUOp : MoE_Op<"swiglu", [Pure, AllTypesMatch<["gate", "up", "result"]>]> {
+def MoE_SwiGLUOp : MoE_Op<"swiglu", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, AllTypesMatch<["gate", "up", "result"]>]> {
   let summary = "Elementwise silu(gate) * up.";
   let description = [{
     `gate` and `up` have the same type, which is the result type.
@@ -198,7 +223,8 @@ def MoE_SwiGLUOp : MoE_Op<"swiglu", [Pure, AllTypesMatch<["gate", "up", "result"
   let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
 }
 
-def MoE_AddOp : MoE_Op<"add", [Pure, Commutative,
+def MoE_AddOp : MoE_Op<"add", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, Commutative,
                                AllTypesMatch<["lhs", "rhs", "result"]>]> {
   let summary = "Elementwise sum of two tensors of the same type.";
   let description = [{
@@ -218,7 +244,8 @@ def MoE_AddOp : MoE_Op<"add", [Pure, Commutative,
 // Mixture of experts
 //===----------------------------------------------------------------------===//
 
-def MoE_RouterOp : MoE_Op<"router", [Pure, InferTypeOpAdaptor]> {
+def MoE_RouterOp : MoE_Op<"router", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Scores experts per token and selects the top-k.";
   let description = [{
     `x` is `[B, S, H]`, `weight` is `[H, E]`, the optional `bias` is `[E]`.
@@ -250,7 +277,8 @@ def MoE_RouterOp : MoE_Op<"router", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
-def MoE_DispatchOp : MoE_Op<"dispatch", [Pure, InferTypeOpAdaptor]> {
+def MoE_DispatchOp : MoE_Op<"dispatch", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Permutes token copies into contiguous per-expert groups (dropless).";
   let description = [{
     `x` is `[B, S, H]`, `indices` is `[B, S, K]` with values in
@@ -274,7 +302,8 @@ def MoE_DispatchOp : MoE_Op<"dispatch", [Pure, InferTypeOpAdaptor]> {
   }];  let hasVerifier = 1;
 }
 
-def MoE_ExpertsOp : MoE_Op<"experts", [Pure, InferTypeOpAdaptor]> {
+def MoE_ExpertsOp : MoE_Op<"experts", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Grouped SwiGLU MLP: each row group through its own expert.";
   let description = [{
     `sorted` is `[N, H]` (rows grouped by expert, as produced by
@@ -300,7 +329,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
-def MoE_CombineOp : MoE_Op<"combine", [Pure, InferTypeOpAdaptor]> {
+def MoE_CombineOp : MoE_Op<"combine", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Un-permutes expert outputs and sums them weighted by the router scores.";
   let description = [{
     The inverse of `moe.dispatch`: `expert_out` is `[T*K, H]` in the
@@ -320,9 +350,17 @@ def MoE_CombineOp : MoE_Op<"combine", [Pure, InferTypeOpAdaptor]> {
     `:` type($expert_out) `,` type($indices) `,` type($scores)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of experts the row order of `expert_out` depends on, which
+    /// the op itself does not carry: the `num_experts` of a `moe.dispatch`
+    /// or `moe.aux_loss` using the same `indices`, else the expert count of
+    /// the `moe.router` that produced them; nullopt if none is found.
+    std::optional<int64_t> findNumExperts();
+  }];
 }
 
-def MoE_SharedExpertOp : MoE_Op<"shared_expert", [Pure, InferTypeOpAdaptor]> {
+def MoE_SharedExpertOp : MoE_Op<"shared_expert", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "SwiGLU MLP every token goes through, optionally sigmoid-gated.";
   let description = [{
     `x` is `[..., H]`, `w_gate` and `w_up` are `[H, F]`, `w_down` is
@@ -351,7 +389,8 @@ def MoE_SharedExpertOp : MoE_Op<"shared_expert", [Pure, InferTypeOpAdaptor]> {
 // Losses
 //===----------------------------------------------------------------------===//
 
-def MoE_AuxLossOp : MoE_Op<"aux_loss", [Pure, InferTypeOpAdaptor]> {
+def MoE_AuxLossOp : MoE_Op<"aux_loss", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Switch/Mixtral load-balancing loss.";
   let description = [{
     `probs` is the router's `[B, S, E]`, `indices` its `[B, S, K]`
@@ -376,7 +415,8 @@ def MoE_AuxLossOp : MoE_Op<"aux_loss", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
-def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure,
+    DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Mean token cross-entropy over the global batch.";
   let description = [{
     `logits` is `[B, S, V]`, `targets` `[B, S]` (i32 or i64, values in
@@ -397,5 +437,13 @@ def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
   }];
   let hasVerifier = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// Constants and persistent state, gradient ops, optimizer ops
+//===----------------------------------------------------------------------===//
+
+include "moefold/Dialect/MoE/IR/MoEStateOps.td"
+include "moefold/Dialect/MoE/IR/MoEGradOps.td"
+include "moefold/Dialect/MoE/IR/MoEOptimizerOps.td"
 
 #endif // MOEFOLD_DIALECT_MOE_IR_MOEOPS_TD

@@ -4,7 +4,10 @@
 #define MOEFOLD_DIALECT_MOE_TRANSFORMS_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "moefold/Dialect/MoE/IR/MoEDialect.h"
 #include "moefold/Dialect/SPMD/IR/SPMDDialect.h"
+
+#include <limits>
 
 namespace moefold::moe {
 

@@ -25,4 +25,88 @@ def MoEPrintParamTablePass
   let dependentDialects = ["::moefold::spmd::SPMDDialect"];
 }
 
+def MoEAutodiffPass : Pass<"moe-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Adds, for every loss function, a function returning the loss and every parameter's gradient.";
+  let description = [{
+    Reverse-mode automatic differentiation at global semantics. For every
+    `func.func` with a result marked `{moe.loss}` (functions that already
+    return `{moe.grad_of}` results are skipped), creates `@<name>_grad`
+    with the same arguments, returning the loss `{moe.loss}` followed by one
+    gradient per `moe.param` of the module, in declaration order, each
+    marked `{moe.grad_of = @param}`.
+
+    The body is a copy of the forward body followed by its reverse: the
+    loss gradient is seeded with `moe.fill 1.0`; ops are visited in reverse
+    and every op a gradient reached builds its gradient ops through
+    `VJPOpInterface`; gradients of values used more than once are summed
+    with `moe.add`; `moe.get_param` collects the gradient of its parameter;
+    a parameter no gradient reaches gets `moe.fill 0.0`. Ops with no
+    float-tensor operands (constants, reads of parameters and states)
+    absorb the gradient.
+
+    Errors: a module without a loss function; a body with more than one
+    block or a region op a gradient reaches (control flow); an op a gradient
+    reaches that has float-tensor operands but no VJP rule.
+
+    ```mlir
+    func.func @f(%t: tensor<2x16xi32>) -> (tensor<f32> {moe.loss})
+    // becomes, next to it:
+    func.func @f_grad(%t: tensor<2x16xi32>)
+        -> (tensor<f32> {moe.loss}, tensor<256x64xf32> {moe.grad_of = @embed}, ...)
+    ```
+  }];
+  let dependentDialects = ["::moefold::moe::MoEDialect"];
+}
+
+def MoEBuildTrainStepPass
+    : Pass<"moe-build-train-step", "::mlir::ModuleOp"> {
+  let summary = "Builds @moefold_train_step: gradients, global norm, clipping and the optimizer update.";
+  let description = [{
+    Builds the training step of docs/design/training-step.md §1 from a
+    gradient function made by `moe-autodiff` (`loss-fn`, or the only one):
+
+    ```mlir
+    func.func @moefold_train_step(<the gradient function's arguments>,
+                                  %lr: tensor<f32>, %step: tensor<f32>)
+        -> (tensor<f32>, tensor<f32>, tensor<i1>)   // loss, grad_norm, applied
+    ```
+
+    It declares `moe.state @grad.<param>` for every parameter (gradient
+    buffers, for `--dump-grads`) and, for AdamW, `@adam_m.<param>` and
+    `@adam_v.<param>`; inlines the gradient function's body (no call);
+    stores every gradient with `moe.set_state @grad.<param>`; computes
+    `moe.global_norm` of all gradients and `moe.clip_scale`; then updates
+    every parameter with `moe.sgd_step` or `moe.adamw_step`, writing the
+    results with `moe.set_param` / `moe.set_state`. `applied` is false (and
+    nothing changes) when the gradient norm is not finite. `%step` counts
+    from 1.
+
+    Weight decay is decoupled and applies to every parameter; its default
+    depends on the optimizer: 0.1 for `adamw`, 0.0 for `sgd`. Errors: an
+    unknown optimizer, `beta1`/`beta2` outside [0, 1), a non-positive
+    `epsilon`, a negative `weight-decay`, a non-finite `max-grad-norm`; no
+    (or, without `loss-fn`, several) gradient functions; a gradient function
+    that does not return one gradient per parameter in declaration order;
+    an existing `@moefold_train_step` or state of the same name.
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", "\"adamw\"",
+           "The update rule: adamw or sgd.">,
+    Option<"maxGradNorm", "max-grad-norm", "double", "1.0",
+           "Clip the global gradient norm to this value (<= 0: no clipping).">,
+    Option<"weightDecay", "weight-decay", "double",
+           "std::numeric_limits<double>::quiet_NaN()",
+           "Decoupled weight decay (default: 0.1 for adamw, 0.0 for sgd).">,
+    Option<"beta1", "beta1", "double", "0.9",
+           "AdamW first-moment decay, in [0, 1).">,
+    Option<"beta2", "beta2", "double", "0.95",
+           "AdamW second-moment decay, in [0, 1).">,
+    Option<"epsilon", "epsilon", "double", "1.0e-8",
+           "AdamW denominator epsilon (positive).">,
+    Option<"lossFn", "loss-fn", "std::string", "\"\"",
+           "The gradient function to train with (default: the only one).">
+  ];
+  let dependentDialects = ["::moefold::moe::MoEDialect"];
+}
+
 #endif // MOEFOLD_DIALECT_MOE_TRANSFORMS_PASSES_TD
