@@ -160,13 +160,16 @@ struct ModuleInfo {
   }
   /// The local SPMD type a placement implies (S -> V, R -> R, P -> P) on
   /// every axis of its view.
-  spmd::LocalTypeAttr getLocalTypeAttr(MLIRContext *ctx,
-                                       const TensorPlacement &p) const {
+  spmd::LocalTypeAttr
+  getLocalTypeAttr(MLIRContext *ctx, const TensorPlacement &p,
+                   ArrayRef<StringRef> invariantAxes = {}) const {
     SmallVector<StringAttr> axes;
     SmallVector<spmd::LocalTypeKind> kinds;
     for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a) {
       axes.push_back(StringAttr::get(ctx, p.getAxisName(a)));
-      kinds.push_back(toKind(placement::getLocalType(p[a])));
+      kinds.push_back(llvm::is_contained(invariantAxes, p.getAxisName(a))
+                          ? spmd::LocalTypeKind::Invariant
+                          : toKind(placement::getLocalType(p[a])));
     }
     return spmd::LocalTypeAttr::get(
         ctx, meshRef, StringAttr::get(ctx, p.getViewName()), axes, kinds);
@@ -538,9 +541,7 @@ FunctionPartitioner::getAnnotations(Operation *op) {
     if (!placementAttr)
       return op->emitOpError() << "'" << kPlacementsAttr << "' entry #" << i
                                << " must be a #spmd.placement, got " << entry;
-    auto type = dyn_cast<RankedTensorType>(op->getResult(i).getType());
-    if (!type)
-      return op->emitOpError() << "result #" << i << " is not a ranked tensor";
+    auto type = cast<RankedTensorType>(op->getResult(i).getType());
     FailureOr<TensorPlacement> p =
         info.parsePlacement(placementAttr, type, [&] {
           return op->emitOpError() << "result #" << i << ": ";
@@ -893,10 +894,8 @@ LogicalResult FunctionPartitioner::partitionGlobalNorm(GlobalNormOp op) {
 LogicalResult FunctionPartitioner::partitionReturn(func::ReturnOp op) {
   SmallVector<Value> operands;
   for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
-    auto type = dyn_cast<RankedTensorType>(operand.getType());
-    if (!type)
-      return op.emitOpError() << "result #" << i << " is not a ranked tensor";
-    type = getGlobalType(operand);
+    // Every value is an argument or a partitioned op's result: a tensor.
+    RankedTensorType type = getGlobalType(operand);
     // A gradient result: its parameter's placement. The loss: as computed
     // (P over the axes that split the batch, reduced by whoever sums the
     // step). Anything else: the result's `spmd.placement`, else whole on
@@ -919,9 +918,25 @@ LogicalResult FunctionPartitioner::partitionReturn(func::ReturnOp op) {
     FailureOr<Value> local = getAs(operand, target, op, false);
     if (failed(local))
       return failure();
+    // A loss every rank of an axis computes whole is I there, not R: its
+    // gradient was derived at global semantics (seeded once), so no rank's
+    // copy may be summed with another's (DESIGN.md §4, the loss rule).
+    SmallVector<StringRef> invariantAxes;
+    if (func.getResultAttr(i, MoEDialect::kLossAttrName)) {
+      const View &view = info.getView(target);
+      for (unsigned a = 0, e = view.getNumAxes(); a < e; ++a)
+        if (view.getAxisSize(a) > 1 && target[a].isReplicate())
+          invariantAxes.push_back(view.getAxis(a).name);
+      if (!invariantAxes.empty())
+        *local = spmd::ConvertOp::create(
+            builder, op.getLoc(), local->getType(), *local, info.meshRef,
+            target.getViewName(), invariantAxes, spmd::LocalTypeKind::Replicate,
+            spmd::LocalTypeKind::Invariant);
+    }
     operands.push_back(*local);
     func.removeResultAttr(i, StringAttr::get(ctx, kPlacementArgAttr));
-    func.setResultAttr(i, kLocalAttr, info.getLocalTypeAttr(ctx, target));
+    func.setResultAttr(i, kLocalAttr,
+                       info.getLocalTypeAttr(ctx, target, invariantAxes));
   }
   func::ReturnOp::create(builder, op.getLoc(), operands);
   return success();
@@ -992,10 +1007,6 @@ LogicalResult FunctionPartitioner::partitionOp(Operation *op) {
   if (!rule)
     return op->emitOpError()
            << "has no sharding rule: moe-partition cannot compute it per rank";
-  for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults()))
-    if (!isa<RankedTensorType>(v.getType()))
-      return op->emitOpError()
-             << "has a non-tensor operand or result: cannot partition it";
   return partitionWithRule(op, *rule);
 }
 
@@ -1067,10 +1078,14 @@ struct MoEPartitionPass
 };
 } // namespace
 
-/// True when the function carries placements (on an argument or an op).
+/// True when the function carries placements (on an argument, a result or
+/// an op).
 static bool isAnnotated(func::FuncOp func) {
   for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
     if (func.getArgAttr(i, kPlacementArgAttr))
+      return true;
+  for (unsigned i = 0, e = func.getNumResults(); i < e; ++i)
+    if (func.getResultAttr(i, kPlacementArgAttr))
       return true;
   WalkResult walk = func.walk([](Operation *op) {
     return op->hasAttr(kPlacementsAttr) ? WalkResult::interrupt()
