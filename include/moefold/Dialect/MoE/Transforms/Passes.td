@@ -109,6 +109,54 @@ def MoEBuildTrainStepPass
   let dependentDialects = ["::moefold::moe::MoEDialect"];
 }
 
+def MoEPropagatePlacementsPass
+    : Pass<"moe-propagate-placements", "::mlir::ModuleOp"> {
+  let summary = "Gives every value of a training step a global placement (R, S(d) or P) per mesh axis.";
+  let description = [{
+    Propagates global placements through every function that contains moe
+    ops (the training step `@moefold_train_step`, loss functions and their
+    `_grad` functions), forward in program order, using the factor-based
+    sharding rules of `moefold/Dialect/MoE/Analysis/ShardingRules.h`
+    (docs/propagation.md, docs/design/partitioning.md).
+
+    Seeds: an argument annotated with `spmd.placement` keeps it; every other
+    ranked tensor argument of rank >= 1 is the batch, `S(0)` over
+    `batch-axis` on the dense view; 0-d arguments are `R`. Parameters and
+    states take their declaration's placement (a state `@<prefix>.<param>`
+    follows its parameter). Each op's results follow from its operands'
+    factor shardings: a sharded parallel factor keeps the result sharded,
+    a sharded factor the result does not carry makes it `P(sum)`,
+    replicated-only dims force `R`; when operands disagree the first sharded
+    operand wins. Axes of size 1 are always `R`.
+
+    Writes `spmd.placement` on every tensor argument and
+    `spmd.placements = [...]` (one per result) on every op with results,
+    each listing every axis of its view:
+
+    ```mlir
+    func.func @f(%x: tensor<8x64xf32> {spmd.placement = #spmd.placement<@mesh[dense] {dp = S(0), tp = R}>}) ...
+      %y = moe.linear %x, %w {spmd.placements = [#spmd.placement<@mesh[dense] {dp = S(0), tp = S(1)}>]} : ...
+    ```
+
+    Errors: no (or, without `mesh`, several) meshes; an unknown batch axis;
+    an op without a sharding rule; a sharding an op cannot take (a head
+    count or a dimension the axes do not divide); a declared placement that
+    loses its sharding to an incompatible one (a conflict, with notes at
+    both ends); control flow.
+  }];
+  let options = [
+    Option<"meshName", "mesh", "std::string", "\"\"",
+           "The spmd.mesh to propagate on (default: the only one).">,
+    Option<"batchAxis", "batch-axis", "std::string", "\"dp\"",
+           "The dense-view axis that shards the batch of the arguments.">,
+    Option<"printDecisions", "print-decisions", "bool", "false",
+           "Print every op's sharding rule and the placements its operands "
+           "are needed in, re-decided from the written attributes as "
+           "moe-partition sees them.">
+  ];
+  let dependentDialects = ["::moefold::spmd::SPMDDialect"];
+}
+
 def MoEPartitionPass : Pass<"moe-partition", "::mlir::ModuleOp"> {
   let summary = "Rewrites every function carrying placements into the per-rank program with explicit spmd collectives.";
   let description = [{
