@@ -5,25 +5,29 @@
 // rewritten, op by op in program order, into the program one rank runs:
 //
 //  - every tensor gets its local (per-rank) type from its placement;
-//  - each op's sharding rule (PartitionRules.h) and its own result
-//    placements decide, per mesh axis, how the op is computed locally (on a
-//    shard of one factor, on a pending sum flowing through a linear operand,
-//    or replicated); every operand is redistributed from the placement it
-//    has to the one the op needs, with the collectives of the placement
-//    algebra's redistribution plan (lib/Placement/Redistribution.cpp);
+//  - each op is decided with the sharding rules shared with
+//    moe-propagate-placements (moefold/Dialect/MoE/Analysis): from the
+//    placements its operands actually have, decideSharding gives the
+//    placement it needs each operand in and those of its results; every
+//    operand is redistributed to what the op needs with the collectives of
+//    the placement algebra's plan (lib/Placement/Redistribution.cpp);
 //  - results whose reduction factor is sharded stay P and are reduced only
 //    when (and where) a consumer needs them whole, once (lazy reduction);
 //  - parameters and states get local types (`global_type` keeps the global
 //    one); gradients reaching the optimizer are redistributed to their
 //    parameter's placement, which is where the DP all-reduce appears.
 //
+// Where the local kernel differs from the global op (the vocabulary of an
+// embedding, the token count of a cross-entropy, heads of attention, the
+// norm of sharded gradients) the op is adapted here.
+//
 //===----------------------------------------------------------------------===//
 
 #include "moefold/Dialect/MoE/Transforms/Passes.h"
 
-#include "PartitionRules.h"
+#include "moefold/Dialect/MoE/Analysis/ShardingDecision.h"
+#include "moefold/Dialect/MoE/Analysis/ShardingRules.h"
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
-#include "moefold/Dialect/SPMD/IR/MeshLayoutBridge.h"
 #include "moefold/Dialect/SPMD/IR/SPMDOps.h"
 #include "moefold/Placement/LocalType.h"
 #include "moefold/Placement/Redistribution.h"
@@ -34,10 +38,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
-#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/FormatVariadic.h"
 
 namespace moefold::moe {
 #define GEN_PASS_DEF_MOEPARTITIONPASS
@@ -47,17 +50,14 @@ namespace moefold::moe {
 using namespace mlir;
 using namespace moefold;
 using namespace moefold::moe;
-using namespace moefold::moe::partition;
 using placement::AxisPlacement;
 using placement::TensorPlacement;
 using placement::View;
 
-/// Per-result placements written by moe-propagate-placements.
-static constexpr StringLiteral kPlacementsAttr = "spmd.placements";
 /// Function argument / result placement and local type.
 static constexpr StringLiteral kPlacementArgAttr = "spmd.placement";
 static constexpr StringLiteral kLocalAttr = "spmd.local";
-/// What a partitioned declaration or argument keeps of its global form.
+/// What a partitioned declaration keeps of its global form.
 static constexpr StringLiteral kGlobalTypeAttr = "global_type";
 static constexpr StringLiteral kGlobalPlacementAttr = "global_placement";
 /// The same for function arguments, which only take dialect attributes.
@@ -128,78 +128,59 @@ namespace {
 // Module-wide state
 //===----------------------------------------------------------------------===//
 
-/// The mesh and the placements of the module's declarations.
+/// The mesh, the shared placement context and the placements of the
+/// module's declarations (computed before any type changes).
 struct ModuleInfo {
-  spmd::MeshOp mesh;
+  PlacementContext &ctx;
   FlatSymbolRefAttr meshRef;
-  placement::MeshLayout layout;
   llvm::StringMap<TensorPlacement> paramPlacements;
   llvm::StringMap<TensorPlacement> statePlacements;
-  /// The global placement a state was given (its own, or its parameter's).
-  llvm::StringMap<spmd::PlacementAttr> statePlacementAttrs;
 
-  const View &getView(StringRef name) const {
-    const View *view = layout.lookupView(name);
-    assert(view && "placements are built from the layout's views");
-    return *view;
-  }
   const View &getView(const TensorPlacement &p) const {
-    return getView(p.getViewName());
+    return ctx.getView(p.getViewName());
   }
   TensorPlacement replicated(StringRef viewName = spmd::kDenseView) const {
-    return TensorPlacement(getView(viewName));
-  }
-  /// Axes of size 1 hold the whole tensor whatever the placement says: they
-  /// are R, so that only axes that split something ever need work.
-  TensorPlacement normalize(TensorPlacement p) const {
-    const View &view = getView(p);
-    for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a)
-      if (view.getAxisSize(a) == 1)
-        p.set(a, AxisPlacement::replicate());
-    return p;
+    return ctx.getReplicated(viewName);
   }
   /// The local SPMD type a placement implies (S -> V, R -> R, P -> P) on
-  /// every axis of its view.
+  /// every axis of its view; `invariantAxes` are I instead.
   spmd::LocalTypeAttr
-  getLocalTypeAttr(MLIRContext *ctx, const TensorPlacement &p,
+  getLocalTypeAttr(MLIRContext *context, const TensorPlacement &p,
                    ArrayRef<StringRef> invariantAxes = {}) const {
     SmallVector<StringAttr> axes;
     SmallVector<spmd::LocalTypeKind> kinds;
     for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a) {
-      axes.push_back(StringAttr::get(ctx, p.getAxisName(a)));
+      axes.push_back(StringAttr::get(context, p.getAxisName(a)));
       kinds.push_back(llvm::is_contained(invariantAxes, p.getAxisName(a))
                           ? spmd::LocalTypeKind::Invariant
                           : toKind(placement::getLocalType(p[a])));
     }
-    return spmd::LocalTypeAttr::get(
-        ctx, meshRef, StringAttr::get(ctx, p.getViewName()), axes, kinds);
+    return spmd::LocalTypeAttr::get(context, meshRef,
+                                    StringAttr::get(context, p.getViewName()),
+                                    axes, kinds);
   }
   /// `attr` as a normalised placement checked against `type`.
   FailureOr<TensorPlacement>
   parsePlacement(spmd::PlacementAttr attr, RankedTensorType type,
                  function_ref<InFlightDiagnostic()> emitError) const {
-    if (attr.getMesh() != meshRef)
-      return emitError() << "placement " << attr << " names mesh "
-                         << attr.getMesh() << ", but moe-partition runs on "
-                         << meshRef << " (one mesh per module)";
-    FailureOr<TensorPlacement> p =
-        spmd::getTensorPlacement(layout, attr, emitError);
+    FailureOr<TensorPlacement> p = ctx.fromAttr(attr, emitError);
     if (failed(p))
       return failure();
     if (llvm::Error err =
             placement::verifyPlacement(getView(*p), type.getShape(), *p))
       return emitError() << "placement " << attr << " does not fit " << type
                          << ": " << llvm::toString(std::move(err));
-    return normalize(*p);
+    return *p;
   }
   /// The per-rank type of a global tensor of type `type` placed `p`.
-  FailureOr<RankedTensorType>
-  getLocalType(RankedTensorType type, const TensorPlacement &p,
-               function_ref<InFlightDiagnostic()> emitError) const {
+  /// Placements come from verified attributes or from decisions that check
+  /// divisibility, so this does not fail on valid input.
+  RankedTensorType getLocalType(RankedTensorType type,
+                                const TensorPlacement &p) const {
     auto shape = placement::getLocalShape(getView(p), type.getShape(), p);
     if (!shape)
-      return emitError() << "cannot place " << type << " as " << str(p) << ": "
-                         << llvm::toString(shape.takeError());
+      llvm::report_fatal_error(llvm::Twine("moe-partition: ") +
+                               llvm::toString(shape.takeError()));
     return RankedTensorType::get(*shape, type.getElementType());
   }
 };
@@ -212,15 +193,6 @@ struct ModuleInfo {
 struct Placed {
   TensorPlacement placement;
   Value local;
-};
-
-/// How one op is computed locally on one mesh axis.
-struct AxisMode {
-  enum Kind { Replicated, Shard, Partial } kind = Replicated;
-  /// Shard: the factor the axis splits.
-  unsigned factor = 0;
-  /// Partial: the operands that carry the pending sum.
-  SmallVector<unsigned, 2> partialOperands;
 };
 
 class FunctionPartitioner {
@@ -247,33 +219,23 @@ private:
                  ArrayRef<const placement::RedistStep *> steps);
   void define(Value global, const TensorPlacement &p, Value local);
   const Placed &current(Value global) { return values.find(global)->second; }
-  /// The global type of a value of the original program (arguments are
-  /// retyped in place, so theirs is remembered).
+  /// The global type of a value of the original program.
   RankedTensorType getGlobalType(Value global) {
-    if (auto it = argTypes.find(global); it != argTypes.end())
-      return it->second;
     return cast<RankedTensorType>(global.getType());
-  }
-  /// The placement of `global` as seen on `view`: its own on that view; on
-  /// another view, R where it is replicated everywhere (anything else is
-  /// reported when the value is redistributed).
-  TensorPlacement placementOn(Value global, const View &view) {
-    const TensorPlacement &p = current(global).placement;
-    if (p.getViewName() == view.getName())
-      return p;
-    return TensorPlacement(view);
   }
 
   // -- ops ------------------------------------------------------------------
   LogicalResult partitionOp(Operation *op);
-  LogicalResult partitionWithRule(Operation *op, const OpRule &rule);
+  LogicalResult partitionWithRule(Operation *op);
   LogicalResult partitionGlobalNorm(GlobalNormOp op);
   LogicalResult partitionReturn(func::ReturnOp op);
-  FailureOr<SmallVector<TensorPlacement, 2>> getAnnotations(Operation *op);
-  FailureOr<AxisMode> chooseMode(Operation *op, const OpRule &rule,
-                                 ArrayRef<TensorPlacement> annotations,
-                                 const View &view, unsigned axis);
-  /// Clones `op` with `operands`, result types `types`, minus the global
+  /// The placement a result of `op` really has where it differs from the
+  /// decision's.
+  FailureOr<TensorPlacement> adjustResult(Operation *op,
+                                          const ShardingRule &rule,
+                                          const OpSharding &sharding,
+                                          unsigned result);
+  /// Clones `op` with `operands` and result types `types`, minus the global
   /// placements.
   Operation *cloneLocal(Operation *op, ValueRange operands,
                         ArrayRef<Type> types);
@@ -286,8 +248,6 @@ private:
   DenseMap<Value, Placed> values;
   /// Every per-rank version of a global value made so far.
   DenseMap<Value, SmallVector<Placed, 1>> versions;
-  /// Global types of the arguments.
-  DenseMap<Value, RankedTensorType> argTypes;
 };
 
 } // namespace
@@ -305,7 +265,7 @@ Operation *FunctionPartitioner::cloneLocal(Operation *op, ValueRange operands,
   Operation *clone = builder.clone(*op, mapping);
   for (auto [result, type] : llvm::zip(clone->getResults(), types))
     result.setType(type);
-  clone->removeAttr(kPlacementsAttr);
+  clone->removeAttr(kPlacementsAttrName);
   return clone;
 }
 
@@ -399,6 +359,11 @@ FailureOr<Value> FunctionPartitioner::redistribute(
 
   // Pending sums the op needs but the value does not have yet: made locally
   // (the use is linear in the value, so any split of the sum will do).
+  // A replicated value is kept on one rank of the group (spmd.convert
+  // R -> P); a shard is zero-padded to the extent of the axes made partial
+  // (spmd.convert V -> P), which must be the innermost ones splitting its
+  // dim (the embedding asks for the whole stack).
+  SmallVector<StringRef> toPartial;
   for (unsigned a = 0, e = target.getNumAxes(); a < e; ++a) {
     if (!target[a].isPartial() || from[a].isPartial())
       continue;
@@ -407,30 +372,40 @@ FailureOr<Value> FunctionPartitioner::redistribute(
              << "needs an operand that is P(sum) over '" << view.getAxis(a).name
              << "' as its producer split it (per-rank counts), but it is "
              << str(from[a]);
+    if (from[a].isReplicate())
+      toPartial.push_back(view.getAxis(a).name);
+  }
+  if (!toPartial.empty()) {
+    local = spmd::ConvertOp::create(
+        builder, loc, local.getType(), local, info.meshRef, viewName, toPartial,
+        spmd::LocalTypeKind::Replicate, spmd::LocalTypeKind::Partial);
+    for (StringRef axis : toPartial)
+      from.set(*view.findAxis(axis), AxisPlacement::partial());
+  }
+  for (int64_t dim = 0, rank = globalType.getRank(); dim < rank; ++dim) {
+    SmallVector<unsigned, 4> stack = from.getShardAxes(dim);
+    SmallVector<StringRef> axes;
+    int64_t factor = 1;
+    for (unsigned a : stack)
+      if (target[a].isPartial()) {
+        axes.push_back(view.getAxis(a).name);
+        factor *= view.getAxisSize(a);
+      }
+    if (axes.empty())
+      continue;
+    assert(llvm::all_of(ArrayRef(stack).take_back(axes.size()),
+                        [&](unsigned a) { return target[a].isPartial(); }) &&
+           "only the innermost axes of a dim are zero-padded");
     auto currentType = cast<RankedTensorType>(local.getType());
-    if (from[a].isReplicate()) {
-      // Zero on every rank but the group's first: no communication.
-      local = spmd::ConvertOp::create(
-          builder, loc, currentType, local, info.meshRef, viewName,
-          {view.getAxis(a).name}, spmd::LocalTypeKind::Replicate,
-          spmd::LocalTypeKind::Partial);
-    } else {
-      int64_t dim = from[a].getShardDim();
-      SmallVector<unsigned, 4> stack = from.getShardAxes(dim);
-      if (stack.back() != a)
-        return user->emitOpError()
-               << "cannot turn a value placed " << str(from)
-               << " into a pending sum over '" << view.getAxis(a).name
-               << "' locally: it is not the innermost axis splitting dim "
-               << dim << "; unsupported";
-      SmallVector<int64_t> padded(currentType.getShape());
-      padded[dim] *= view.getAxisSize(a);
-      local = spmd::ConvertOp::create(
-          builder, loc, RankedTensorType::get(padded, elementType), local,
-          info.meshRef, viewName, {view.getAxis(a).name},
-          spmd::LocalTypeKind::Varying, spmd::LocalTypeKind::Partial, dim);
-    }
-    from.set(a, AxisPlacement::partial());
+    SmallVector<int64_t> padded(currentType.getShape());
+    padded[dim] *= factor;
+    local = spmd::ConvertOp::create(
+        builder, loc, RankedTensorType::get(padded, elementType), local,
+        info.meshRef, viewName, axes, spmd::LocalTypeKind::Varying,
+        spmd::LocalTypeKind::Partial, dim);
+    for (unsigned a : stack)
+      if (target[a].isPartial())
+        from.set(a, AxisPlacement::partial());
   }
   if (from == target)
     return local;
@@ -480,26 +455,35 @@ FailureOr<Value> FunctionPartitioner::getAs(Value global,
                                             bool mayMakePartial) {
   RankedTensorType globalType = getGlobalType(global);
   SmallVector<Placed, 1> &known = versions[global];
+  // A version as seen on the target's view: its own placement there, or R
+  // when it is whole on every rank (which is whole on any view).
+  auto onTargetView = [&](const Placed &v) -> std::optional<TensorPlacement> {
+    if (v.placement.getViewName() == target.getViewName())
+      return v.placement;
+    if (isAllReplicated(v.placement))
+      return info.replicated(target.getViewName());
+    return std::nullopt;
+  };
   for (const Placed &v : known)
-    if (v.placement == target)
+    if (onTargetView(v) == target)
       return v.local;
 
   // Start from the version whose plan communicates least (the first made
-  // on a tie); versions on another view, and those needing a local P, are
-  // only tried from the original.
+  // on a tie); versions needing a local P are only tried from the original.
   const Placed *best = &known.front();
   unsigned bestCost = ~0u;
   for (const Placed &v : known) {
-    if (v.placement.getViewName() != target.getViewName())
+    std::optional<TensorPlacement> from = onTargetView(v);
+    if (!from)
       continue;
     bool needsPartial = false;
     for (unsigned a = 0, e = target.getNumAxes(); a < e; ++a)
-      needsPartial |= target[a].isPartial() && !v.placement[a].isPartial();
+      needsPartial |= target[a].isPartial() && !(*from)[a].isPartial();
     if (needsPartial)
       continue;
     llvm::Expected<placement::RedistributionPlan> plan =
-        placement::planRedistribution(
-            info.getView(target), globalType.getShape(), v.placement, target);
+        placement::planRedistribution(info.getView(target),
+                                      globalType.getShape(), *from, target);
     if (!plan) {
       llvm::consumeError(plan.takeError());
       continue;
@@ -523,247 +507,73 @@ FailureOr<Value> FunctionPartitioner::getAs(Value global,
 // Ops
 //===----------------------------------------------------------------------===//
 
-FailureOr<SmallVector<TensorPlacement, 2>>
-FunctionPartitioner::getAnnotations(Operation *op) {
-  auto attr = op->getAttrOfType<ArrayAttr>(kPlacementsAttr);
-  if (!attr)
-    return op->emitOpError()
-           << "has no '" << kPlacementsAttr
-           << "'; run moe-propagate-placements first (every op with results "
-              "needs one placement per result)";
-  if (attr.size() != op->getNumResults())
-    return op->emitOpError()
-           << "has " << attr.size() << " entries in '" << kPlacementsAttr
-           << "' for " << op->getNumResults() << " results";
-  SmallVector<TensorPlacement, 2> result;
-  for (auto [i, entry] : llvm::enumerate(attr)) {
-    auto placementAttr = dyn_cast<spmd::PlacementAttr>(entry);
-    if (!placementAttr)
-      return op->emitOpError() << "'" << kPlacementsAttr << "' entry #" << i
-                               << " must be a #spmd.placement, got " << entry;
-    auto type = cast<RankedTensorType>(op->getResult(i).getType());
-    FailureOr<TensorPlacement> p =
-        info.parsePlacement(placementAttr, type, [&] {
-          return op->emitOpError() << "result #" << i << ": ";
-        });
-    if (failed(p))
-      return failure();
-    result.push_back(*p);
+FailureOr<TensorPlacement>
+FunctionPartitioner::adjustResult(Operation *op, const ShardingRule &rule,
+                                  const OpSharding &sharding, unsigned result) {
+  const TensorPlacement &decided = *sharding.results[result];
+  if (!rule.isCrossViewPartial(result))
+    return decided;
+  // An expert weight gradient is a sum over the token rows the rank holds.
+  // Rows split on the dense view make it partial over exactly those dense
+  // axes; on the others (tp, whose lanes hold the same rows when no folded
+  // dispatch split them) it is complete. The decision's "P over every free
+  // axis of the expert view" assumes a folded dispatch processed every row
+  // once; reducing over edp without one would count each row tp times.
+  TensorPlacement truth = info.replicated(spmd::kDenseView);
+  for (unsigned f = 0, e = rule.getNumFactors(); f < e; ++f) {
+    bool reduces = rule.reducesInto(f, result);
+    for (const auto &[viewName, axis] : sharding.factorAxes[f]) {
+      if (reduces && viewName == spmd::kDenseView) {
+        truth.set(axis, AxisPlacement::partial());
+        continue;
+      }
+      return op->emitOpError()
+             << "result #" << result << " is split on the " << viewName
+             << " view (factor '" << rule.getFactor(f).name
+             << "'): expert parallelism is not supported by moe-partition "
+                "yet (replicated experts only)";
+    }
   }
-  return result;
+  return truth;
 }
 
-FailureOr<AxisMode>
-FunctionPartitioner::chooseMode(Operation *op, const OpRule &rule,
-                                ArrayRef<TensorPlacement> annotations,
-                                const View &view, unsigned axis) {
-  AxisMode mode;
-  StringRef axisName = view.getAxis(axis).name;
+LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
+  FailureOr<ShardingRule> rule = getShardingRule(op);
+  if (failed(rule))
+    return op->emitOpError()
+           << "has no sharding rule: moe-partition cannot compute it per rank";
 
-  // 1. A factor the results are annotated as sharded on.
-  std::optional<unsigned> resultFactor;
-  bool wantPartial = false;
-  for (auto [r, p] : llvm::enumerate(annotations)) {
-    const AxisPlacement &ap = p[axis];
-    if (ap.isPartial())
-      wantPartial = true;
-    if (!ap.isShard())
-      continue;
-    const DimFactors &factors = rule.results[r].dims[ap.getShardDim()];
-    unsigned f = factors.front();
-    if (factors.size() > 1) {
-      // A compound dim: the factor an operand is split on, if any.
-      for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
-        AxisPlacement cp = placementOn(operand, view)[axis];
-        if (i >= rule.operands.size() || !cp.isShard())
-          continue;
-        for (unsigned g : rule.operands[i].dims[cp.getShardDim()])
-          if (llvm::is_contained(factors, g))
-            f = g;
-      }
-    }
-    if (resultFactor && *resultFactor != f)
-      return op->emitOpError()
-             << "results are annotated as sharded on different factors ('"
-             << rule.factors[*resultFactor].name << "' and '"
-             << rule.factors[f].name << "') over axis '" << axisName << "'";
-    resultFactor = f;
-  }
-  if (resultFactor) {
-    // A replicated-only factor cannot be split by the local kernel: compute
-    // the results whole; consumers reshard them lazily.
-    if (!rule.factors[*resultFactor].replicatedOnly) {
-      mode.kind = AxisMode::Shard;
-      mode.factor = *resultFactor;
-    }
-    return mode;
-  }
-
-  // 2. A reduction factor some operand is already split on: compute the
-  //    partial sums locally; the results stay P until a consumer needs them.
+  // Decide from the placements the operands really have (which may still be
+  // pending sums where propagation expected them reduced).
+  SmallVector<TensorPlacement, 4> storage;
+  storage.reserve(op->getNumOperands());
+  SmallVector<OperandPlacement, 4> operands(op->getNumOperands());
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
-    if (i >= rule.operands.size())
-      break;
-    AxisPlacement cp = placementOn(operand, view)[axis];
-    if (!cp.isShard())
+    if (!rule->getOperand(i).isTensor)
       continue;
-    for (unsigned f : rule.operands[i].dims[cp.getShardDim()]) {
-      if (!rule.factors[f].replicatedOnly && rule.isReductionFactor(f)) {
-        mode.kind = AxisMode::Shard;
-        mode.factor = f;
-        return mode;
-      }
-    }
+    storage.push_back(current(operand).placement);
+    operands[i].placement = &storage.back();
   }
-
-  // 3. A pending sum flowing through a linear operand.
-  if (rule.linearKind != LinearKind::None) {
-    SmallVector<unsigned> partial, paddable;
-    for (unsigned i : rule.linearOperands) {
-      TensorPlacement cp = placementOn(op->getOperand(i), view);
-      if (cp[axis].isPartial() &&
-          cp[axis].getReduceKind() == placement::ReduceKind::Sum) {
-        partial.push_back(i);
-        continue;
-      }
-      if (!cp[axis].isShard())
-        continue;
-      int64_t dim = cp[axis].getShardDim();
-      if (cp.getShardAxes(dim).back() != axis)
-        continue;
-      bool allReplicatedOnly =
-          llvm::all_of(rule.operands[i].dims[dim], [&](unsigned f) {
-            return rule.factors[f].replicatedOnly;
-          });
-      // Zero-padding a shard of a dim the kernel needs whole (the vocab of
-      // an embedding table) beats gathering it; for a sum, any shard is
-      // zero-padded when the result is wanted partial anyway.
-      if (allReplicatedOnly ||
-          (rule.linearKind == LinearKind::Joint && wantPartial))
-        paddable.push_back(i);
-    }
-    if (rule.linearKind == LinearKind::Single) {
-      if (!partial.empty() || !paddable.empty()) {
-        mode.kind = AxisMode::Partial;
-        mode.partialOperands = {!partial.empty() ? partial.front()
-                                                 : paddable.front()};
-        return mode;
-      }
-    } else if (!partial.empty() &&
-               (wantPartial || partial.size() == rule.linearOperands.size())) {
-      mode.kind = AxisMode::Partial;
-      mode.partialOperands.assign(rule.linearOperands.begin(),
-                                  rule.linearOperands.end());
-      return mode;
-    }
-  }
-
-  // 4. Everything whole on this axis.
-  return mode;
-}
-
-LogicalResult FunctionPartitioner::partitionWithRule(Operation *op,
-                                                     const OpRule &rule) {
-  FailureOr<SmallVector<TensorPlacement, 2>> annotations = getAnnotations(op);
-  if (failed(annotations))
+  FailureOr<OpSharding> sharding =
+      decideSharding(op, *rule, info.ctx, operands);
+  if (failed(sharding))
     return failure();
-  // An optimizer update is computed in its parameter's placement, which its
-  // gradient must then match (the DP gradient all-reduce comes from here).
-  if (isa<SGDStepOp, AdamWStepOp>(op)) {
-    TensorPlacement paramPlacement = current(op->getOperand(0)).placement;
-    for (auto [r, result] : llvm::enumerate(op->getResults()))
-      (*annotations)[r] = paramPlacement;
-  }
-
-  StringRef viewName = spmd::kDenseView;
-  if (!annotations->empty())
-    viewName = annotations->front().getViewName();
-  for (const TensorPlacement &p : *annotations)
-    if (p.getViewName() != viewName)
-      return op->emitOpError()
-             << "results are placed on different views ('" << viewName
-             << "' and '" << p.getViewName() << "')";
-  const View &view = info.getView(viewName);
-
-  // The operands' placements on the op's view (a value on another view is
-  // read here only through its replicated axes, see redistribute()).
-  SmallVector<AxisMode> modes;
-  for (unsigned a = 0, e = view.getNumAxes(); a < e; ++a) {
-    if (view.getAxisSize(a) == 1) {
-      modes.push_back(AxisMode());
-      continue;
-    }
-    // chooseMode reads operand placements on `a`; values on another view
-    // count as replicated there.
-    FailureOr<AxisMode> mode = chooseMode(op, rule, *annotations, view, a);
-    if (failed(mode))
-      return failure();
-    modes.push_back(*mode);
-  }
-
-  // Whole heads only.
-  std::optional<std::pair<int64_t, int64_t>> heads;
-  if (rule.headFactor) {
-    int64_t split = 1;
-    SmallVector<StringRef> axes;
-    for (auto [a, mode] : llvm::enumerate(modes))
-      if (mode.kind == AxisMode::Shard && mode.factor == *rule.headFactor) {
-        split *= view.getAxisSize(a);
-        axes.push_back(view.getAxis(a).name);
-      }
-    auto numHeads = op->getAttrOfType<IntegerAttr>("num_heads").getInt();
-    auto numKVHeads = op->getAttrOfType<IntegerAttr>("num_kv_heads").getInt();
-    if (split > 1) {
-      if (numHeads % split != 0 || numKVHeads % split != 0)
-        return op->emitOpError()
-               << "cannot split the heads over " << llvm::join(axes, ", ")
-               << " (" << split << " ways): num_heads = " << numHeads
-               << " and num_kv_heads = " << numKVHeads
-               << " must both be divisible by " << split
-               << " (attention is split in whole heads)";
-      heads = {numHeads / split, numKVHeads / split};
-    }
-  }
-
-  // Placements the op needs and produces.
-  auto placeTensor = [&](const TensorRule &t, bool isResult,
-                         std::optional<unsigned> operandIndex) {
-    TensorPlacement p(view);
-    for (auto [a, mode] : llvm::enumerate(modes)) {
-      switch (mode.kind) {
-      case AxisMode::Replicated:
-        break;
-      case AxisMode::Shard: {
-        bool found = false;
-        for (auto [d, factors] : llvm::enumerate(t.dims))
-          if (llvm::is_contained(factors, mode.factor)) {
-            p.set(a, AxisPlacement::shard(d));
-            found = true;
-            break;
-          }
-        if (found)
-          break;
-        if (llvm::is_contained(t.summedOver, mode.factor) ||
-            (isResult && rule.isReductionFactor(mode.factor)) ||
-            (isResult && !t.hasFactor(mode.factor)))
-          p.set(a, AxisPlacement::partial());
-        break;
-      }
-      case AxisMode::Partial:
-        if (isResult || llvm::is_contained(mode.partialOperands,
-                                           operandIndex.value_or(~0u)))
-          p.set(a, AxisPlacement::partial());
-        break;
-      }
-    }
-    return p;
-  };
 
   SmallVector<Value> localOperands;
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
-    TensorPlacement required = placeTensor(rule.operands[i], false, i);
-    bool linear = rule.isLinearOperand(i);
-    FailureOr<Value> local = getAs(operand, required, op, linear);
+    TensorPlacement needed = *sharding->operands[i];
+    bool linear = false;
+    // The embedding kernel looks rows up by global token id, so a
+    // vocab-split table is zero-padded back to the full vocabulary
+    // (spmd.convert V -> P, no communication): the lookup is linear in the
+    // table and its result is the pending sum the decision expects.
+    if (isa<EmbeddingOp>(op) && i == 0) {
+      for (unsigned a = 0, e = needed.getNumAxes(); a < e; ++a)
+        if (needed[a].isShardOf(0))
+          needed.set(a, AxisPlacement::partial());
+      linear = true;
+    }
+    FailureOr<Value> local = getAs(operand, needed, op, linear);
     if (failed(local))
       return failure();
     localOperands.push_back(*local);
@@ -772,15 +582,12 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op,
   SmallVector<TensorPlacement, 2> resultPlacements;
   SmallVector<Type> resultTypes;
   for (auto [r, result] : llvm::enumerate(op->getResults())) {
-    TensorPlacement p = placeTensor(rule.results[r], true, std::nullopt);
-    FailureOr<RankedTensorType> type =
-        info.getLocalType(cast<RankedTensorType>(result.getType()), p, [&] {
-          return op->emitOpError() << "result #" << r << ": ";
-        });
-    if (failed(type))
+    FailureOr<TensorPlacement> p = adjustResult(op, *rule, *sharding, r);
+    if (failed(p))
       return failure();
-    resultPlacements.push_back(p);
-    resultTypes.push_back(*type);
+    resultTypes.push_back(
+        info.getLocalType(cast<RankedTensorType>(result.getType()), *p));
+    resultPlacements.push_back(*p);
   }
 
   // A loss over a split batch: the local kernel divides by the local token
@@ -810,9 +617,16 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op,
   }
 
   Operation *clone = cloneLocal(op, localOperands, resultTypes);
-  if (heads) {
-    clone->setAttr("num_heads", builder.getI64IntegerAttr(heads->first));
-    clone->setAttr("num_kv_heads", builder.getI64IntegerAttr(heads->second));
+  // Whole units (attention heads): the local op counts this rank's.
+  for (auto [f, factor] : llvm::enumerate(rule->getFactors())) {
+    int64_t split = 1;
+    for (const auto &[viewName, axis] : sharding->factorAxes[f])
+      split *= info.ctx.getView(viewName).getAxisSize(axis);
+    if (split == 1)
+      continue;
+    for (const WholeUnitConstraint &unit : factor.wholeUnits)
+      clone->setAttr(unit.countName,
+                     builder.getI64IntegerAttr(unit.count / split));
   }
   for (auto [r, result] : llvm::enumerate(op->getResults())) {
     Value local = clone->getResult(r);
@@ -894,7 +708,6 @@ LogicalResult FunctionPartitioner::partitionGlobalNorm(GlobalNormOp op) {
 LogicalResult FunctionPartitioner::partitionReturn(func::ReturnOp op) {
   SmallVector<Value> operands;
   for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
-    // Every value is an argument or a partitioned op's result: a tensor.
     RankedTensorType type = getGlobalType(operand);
     // A gradient result: its parameter's placement. The loss: as computed
     // (P over the axes that split the batch, reduced by whoever sums the
@@ -944,57 +757,42 @@ LogicalResult FunctionPartitioner::partitionReturn(func::ReturnOp op) {
 
 LogicalResult FunctionPartitioner::partitionOp(Operation *op) {
   builder.setInsertionPoint(op);
-  auto emitPlacementError = [&] { return op->emitOpError(); };
 
-  if (auto get = dyn_cast<GetParamOp>(op)) {
-    const TensorPlacement &p = info.paramPlacements.find(get.getName())->second;
-    FailureOr<RankedTensorType> type = info.getLocalType(
-        cast<RankedTensorType>(get.getType()), p, emitPlacementError);
-    if (failed(type))
-      return failure();
-    Operation *clone = cloneLocal(op, {}, Type(*type));
-    clone->setAttr(kLocalAttr, info.getLocalTypeAttr(ctx, p));
-    define(get.getResult(), p, clone->getResult(0));
-    return success();
-  }
-  if (auto get = dyn_cast<GetStateOp>(op)) {
-    const TensorPlacement &p = info.statePlacements.find(get.getName())->second;
-    FailureOr<RankedTensorType> type = info.getLocalType(
-        cast<RankedTensorType>(get.getType()), p, emitPlacementError);
-    if (failed(type))
-      return failure();
-    Operation *clone = cloneLocal(op, {}, Type(*type));
-    define(get.getResult(), p, clone->getResult(0));
+  // Reads and writes of declared storage: the declaration's placement.
+  auto declared = [&](StringRef name, bool isParam) -> const TensorPlacement & {
+    return isParam ? info.paramPlacements.find(name)->second
+                   : info.statePlacements.find(name)->second;
+  };
+  if (isa<GetParamOp, GetStateOp>(op)) {
+    bool isParam = isa<GetParamOp>(op);
+    StringRef name = isParam ? cast<GetParamOp>(op).getName()
+                             : cast<GetStateOp>(op).getName();
+    const TensorPlacement &p = declared(name, isParam);
+    Value result = op->getResult(0);
+    Operation *clone =
+        cloneLocal(op, {}, Type(info.getLocalType(getGlobalType(result), p)));
+    // A parameter read has a gradient: the type checker needs its type.
+    if (isParam)
+      clone->setAttr(kLocalAttr, info.getLocalTypeAttr(ctx, p));
+    define(result, p, clone->getResult(0));
     return success();
   }
   if (isa<SetParamOp, SetStateOp>(op)) {
-    StringRef name = isa<SetParamOp>(op) ? cast<SetParamOp>(op).getName()
-                                         : cast<SetStateOp>(op).getName();
-    const TensorPlacement &p = isa<SetParamOp>(op)
-                                   ? info.paramPlacements.find(name)->second
-                                   : info.statePlacements.find(name)->second;
-    FailureOr<Value> value = getAs(op->getOperand(0), p, op, false);
+    bool isParam = isa<SetParamOp>(op);
+    StringRef name = isParam ? cast<SetParamOp>(op).getName()
+                             : cast<SetStateOp>(op).getName();
+    FailureOr<Value> value =
+        getAs(op->getOperand(0), declared(name, isParam), op, false);
     if (failed(value))
       return failure();
     cloneLocal(op, {*value}, {});
     return success();
   }
   if (auto fill = dyn_cast<FillOp>(op)) {
-    FailureOr<SmallVector<TensorPlacement, 2>> annotations = getAnnotations(op);
-    if (failed(annotations))
-      return failure();
-    // Zeros are a valid split of a zero sum; any other value is produced
-    // whole (consumers that need a pending sum convert it locally).
-    TensorPlacement p = annotations->front();
-    if (fill.getValue().convertToDouble() != 0.0)
-      for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a)
-        if (p[a].isPartial())
-          p.set(a, AxisPlacement::replicate());
-    FailureOr<RankedTensorType> type = info.getLocalType(
-        cast<RankedTensorType>(fill.getType()), p, emitPlacementError);
-    if (failed(type))
-      return failure();
-    Operation *clone = cloneLocal(op, {}, Type(*type));
+    // The same constant on every rank.
+    TensorPlacement p = info.replicated();
+    Operation *clone =
+        cloneLocal(op, {}, Type(info.getLocalType(fill.getType(), p)));
     define(fill.getResult(), p, clone->getResult(0));
     return success();
   }
@@ -1002,12 +800,7 @@ LogicalResult FunctionPartitioner::partitionOp(Operation *op) {
     return partitionGlobalNorm(norm);
   if (auto ret = dyn_cast<func::ReturnOp>(op))
     return partitionReturn(ret);
-
-  std::optional<OpRule> rule = getPartitionRule(op);
-  if (!rule)
-    return op->emitOpError()
-           << "has no sharding rule: moe-partition cannot compute it per rank";
-  return partitionWithRule(op, *rule);
+  return partitionWithRule(op);
 }
 
 LogicalResult FunctionPartitioner::run() {
@@ -1016,10 +809,14 @@ LogicalResult FunctionPartitioner::run() {
            << "has " << func.getBody().getBlocks().size()
            << " blocks: moe-partition handles straight-line functions only";
   Block &block = func.getBody().front();
+  unsigned numArgs = block.getNumArguments();
 
-  // Arguments: their placement (R without one), rewritten in place.
-  for (BlockArgument arg : block.getArguments()) {
-    unsigned i = arg.getArgNumber();
+  // Arguments: their placement (R without one). The local arguments are
+  // appended and replace the global ones at the end, so that the original
+  // program stays intact (and typed) while it is read.
+  SmallVector<DictionaryAttr> argAttrs;
+  for (unsigned i = 0; i < numArgs; ++i) {
+    BlockArgument arg = block.getArgument(i);
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     if (!type)
       return func.emitOpError() << "argument #" << i
@@ -1035,22 +832,18 @@ LogicalResult FunctionPartitioner::run() {
         return failure();
       p = *parsed;
     }
-    FailureOr<RankedTensorType> local = info.getLocalType(type, p, [&] {
-      return func.emitOpError() << "argument #" << i << ": ";
-    });
-    if (failed(local))
-      return failure();
-    argTypes[arg] = type;
-    arg.setType(*local);
-    define(arg, p, arg);
+    RankedTensorType local = info.getLocalType(type, p);
+    define(arg, p, block.addArgument(local, arg.getLoc()));
     // The driver feeds each rank its slice of a split argument: keep the
     // global type and placement next to the local type.
-    func.removeArgAttr(i, StringAttr::get(ctx, kPlacementArgAttr));
-    func.setArgAttr(i, kLocalAttr, info.getLocalTypeAttr(ctx, p));
-    if (*local != type) {
-      func.setArgAttr(i, kArgGlobalTypeAttr, TypeAttr::get(type));
-      func.setArgAttr(i, kArgGlobalPlacementAttr, attr);
+    NamedAttrList attrs(func.getArgAttrDict(i));
+    attrs.erase(kPlacementArgAttr);
+    attrs.set(kLocalAttr, info.getLocalTypeAttr(ctx, p));
+    if (local != type) {
+      attrs.set(kArgGlobalTypeAttr, TypeAttr::get(type));
+      attrs.set(kArgGlobalPlacementAttr, attr);
     }
+    argAttrs.push_back(attrs.getDictionary(ctx));
   }
 
   SmallVector<Operation *> ops =
@@ -1060,9 +853,13 @@ LogicalResult FunctionPartitioner::run() {
       return failure();
   for (Operation *op : llvm::reverse(ops))
     op->erase();
+  llvm::BitVector globalArgs(block.getNumArguments());
+  globalArgs.set(0, numArgs);
+  block.eraseArguments(globalArgs);
 
   func.setType(FunctionType::get(ctx, block.getArgumentTypes(),
                                  block.getTerminator()->getOperandTypes()));
+  func.setAllArgAttrs(argAttrs);
   return success();
 }
 
@@ -1088,23 +885,14 @@ static bool isAnnotated(func::FuncOp func) {
     if (func.getResultAttr(i, kPlacementArgAttr))
       return true;
   WalkResult walk = func.walk([](Operation *op) {
-    return op->hasAttr(kPlacementsAttr) ? WalkResult::interrupt()
-                                        : WalkResult::advance();
+    return op->hasAttr(kPlacementsAttrName) ? WalkResult::interrupt()
+                                            : WalkResult::advance();
   });
   return walk.wasInterrupted();
 }
 
-/// The parameter a state buffer made by moe-build-train-step belongs to.
-static StringRef getOwningParam(StringRef state) {
-  for (StringRef prefix : {"grad.", "adam_m.", "adam_v."})
-    if (state.starts_with(prefix))
-      return state.drop_front(prefix.size());
-  return {};
-}
-
 void MoEPartitionPass::runOnOperation() {
   ModuleOp module = getOperation();
-  MLIRContext *ctx = &getContext();
 
   SmallVector<func::FuncOp> functions;
   for (auto func : module.getOps<func::FuncOp>())
@@ -1142,56 +930,34 @@ void MoEPartitionPass::runOnOperation() {
                        << meshes.size();
     return signalPassFailure();
   }
-  FailureOr<placement::MeshLayout> layout = spmd::getMeshLayout(meshes.front());
-  if (failed(layout))
+  spmd::MeshOp mesh = meshes.front();
+  FailureOr<std::unique_ptr<PlacementContext>> context =
+      PlacementContext::create(module, mesh);
+  if (failed(context))
     return signalPassFailure();
-  ModuleInfo info{meshes.front(),
-                  FlatSymbolRefAttr::get(meshes.front().getSymNameAttr()),
-                  std::move(*layout),
-                  {},
-                  {},
-                  {}};
+  ModuleInfo info{
+      **context, FlatSymbolRefAttr::get(mesh.getSymNameAttr()), {}, {}};
 
-  // Declarations: their placements (R on the family's view without one).
+  // Declarations: their placements (a state follows its parameter's),
+  // read before any type changes.
   for (auto param : module.getOps<ParamOp>()) {
-    TensorPlacement p =
-        info.replicated(ParamOp::getViewForFamily(param.getFamily()));
-    if (spmd::PlacementAttr attr = param.getPlacementAttr()) {
-      FailureOr<TensorPlacement> parsed = info.parsePlacement(
-          attr, param.getTensorType(), [&] { return param.emitOpError(); });
-      if (failed(parsed))
-        return signalPassFailure();
-      p = *parsed;
-    }
-    if (param.getFamily() == Family::RoutedExpert && !isAllReplicated(p)) {
+    FailureOr<TensorPlacement> p = info.ctx.getParamPlacement(param);
+    if (failed(p))
+      return signalPassFailure();
+    if (param.getFamily() == Family::RoutedExpert && !isAllReplicated(*p)) {
       param.emitOpError()
-          << "is placed " << str(p)
+          << "is placed " << str(*p)
           << ": moe-partition supports replicated routed experts only "
              "(ep = 1); expert parallelism is not supported yet";
       return signalPassFailure();
     }
-    info.paramPlacements.insert({param.getSymName(), p});
+    info.paramPlacements.insert({param.getSymName(), *p});
   }
   for (auto state : module.getOps<StateOp>()) {
-    TensorPlacement p = info.replicated();
-    if (auto attr =
-            state->getAttrOfType<spmd::PlacementAttr>(kPlacementArgAttr)) {
-      FailureOr<TensorPlacement> parsed = info.parsePlacement(
-          attr, state.getTensorType(), [&] { return state.emitOpError(); });
-      if (failed(parsed))
-        return signalPassFailure();
-      p = *parsed;
-      info.statePlacementAttrs[state.getSymName()] = attr;
-    } else if (StringRef owner = getOwningParam(state.getSymName());
-               !owner.empty() && info.paramPlacements.count(owner)) {
-      // A state follows its parameter's placement.
-      auto param = SymbolTable::lookupNearestSymbolFrom<ParamOp>(
-          module, StringAttr::get(ctx, owner));
-      p = info.paramPlacements.lookup(owner);
-      if (spmd::PlacementAttr attr = param.getPlacementAttr())
-        info.statePlacementAttrs[state.getSymName()] = attr;
-    }
-    info.statePlacements.insert({state.getSymName(), p});
+    FailureOr<TensorPlacement> p = info.ctx.getStatePlacement(state);
+    if (failed(p))
+      return signalPassFailure();
+    info.statePlacements.insert({state.getSymName(), *p});
   }
 
   for (func::FuncOp func : functions) {
@@ -1200,30 +966,22 @@ void MoEPartitionPass::runOnOperation() {
       return signalPassFailure();
   }
 
-  // Declarations get local types; the global type stays for checkpoints
-  // and the registry, which name global tensors.
+  // Declarations get local types; the global type (and, for states, the
+  // placement they follow) stays for checkpoints and the registry, which
+  // name global tensors.
   auto localize = [&](Operation *op, RankedTensorType type,
-                      const TensorPlacement &p) -> LogicalResult {
-    FailureOr<RankedTensorType> local =
-        info.getLocalType(type, p, [&] { return op->emitOpError(); });
-    if (failed(local))
-      return failure();
-    op->setAttr("type", TypeAttr::get(*local));
+                      const TensorPlacement &p) {
+    op->setAttr("type", TypeAttr::get(info.getLocalType(type, p)));
     op->setAttr(kGlobalTypeAttr, TypeAttr::get(type));
-    return success();
   };
   for (auto param : module.getOps<ParamOp>())
-    if (failed(localize(param, param.getTensorType(),
-                        info.paramPlacements.find(param.getSymName())->second)))
-      return signalPassFailure();
+    localize(param, param.getTensorType(),
+             info.paramPlacements.find(param.getSymName())->second);
   for (auto state : module.getOps<StateOp>()) {
     const TensorPlacement &p =
         info.statePlacements.find(state.getSymName())->second;
-    if (failed(localize(state, state.getTensorType(), p)))
-      return signalPassFailure();
-    state->removeAttr(kPlacementArgAttr);
-    if (spmd::PlacementAttr attr =
-            info.statePlacementAttrs.lookup(state.getSymName()))
-      state->setAttr(kGlobalPlacementAttr, attr);
+    localize(state, state.getTensorType(), p);
+    if (!isAllReplicated(p))
+      state->setAttr(kGlobalPlacementAttr, info.ctx.toAttr(p));
   }
 }
