@@ -162,19 +162,20 @@ def MoEPartitionPass : Pass<"moe-partition", "::mlir::ModuleOp"> {
   let description = [{
     Input: a global-semantics program annotated by
     `moe-propagate-placements` (docs/design/partitioning.md §3): function
-    arguments with `spmd.placement`, every op result with
-    `spmd.placements`, parameters with their declared placement (states
-    follow their parameter's, or carry `spmd.placement`).
+    arguments with `spmd.placement`, op results with `spmd.placements`,
+    parameters with their declared placement (states follow their
+    parameter's).
 
     Output: the program one rank runs. Every tensor has its local shape;
     `moe.param` / `moe.state` declarations get local types and keep the
-    global one in `global_type`. Each op is computed on the shard its
-    sharding rule and result placements imply; an operand whose placement
-    differs from the one the op needs is redistributed with the collectives
-    of the placement algebra's plan: `P -> R` `spmd.all_reduce`, `S -> R`
-    `spmd.all_gather`, `R -> S` `spmd.convert R -> V`, `P -> S`
-    `spmd.reduce_scatter`. Results whose reduction factor is sharded stay
-    `P` until a consumer needs them whole (lazy reduction). Gradients
+    global one in `global_type`. Each op is decided with the sharding rules
+    shared with propagation (`decideSharding`, from the placements its
+    operands actually have); an operand whose placement differs from the
+    one the op needs is redistributed with the collectives of the placement
+    algebra's plan: `P -> R` `spmd.all_reduce`, `S -> R` `spmd.all_gather`,
+    `R -> S` `spmd.convert R -> V`, `P -> S` `spmd.reduce_scatter`.
+    Results whose reduction factor is sharded stay `P` until a consumer
+    needs them whole, and are reduced once (lazy reduction). Gradients
     reaching the optimizer take their parameter's placement (the DP
     gradient all-reduce); `moe.global_norm` sums squares over exactly the
     axes that split each gradient; a cross-entropy over a split batch is
