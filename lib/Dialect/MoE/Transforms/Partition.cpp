@@ -110,6 +110,17 @@ static spmd::LocalTypeKind toKind(placement::LocalType type) {
   llvm_unreachable("unknown local type");
 }
 
+/// Local SPMD types per axis of a placement's view.
+using Kinds = SmallVector<spmd::LocalTypeKind, 4>;
+
+/// The local types a placement implies: S -> V, R -> R, P -> P.
+static Kinds kindsOf(const TensorPlacement &p) {
+  Kinds kinds;
+  for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a)
+    kinds.push_back(toKind(placement::getLocalType(p[a])));
+  return kinds;
+}
+
 static spmd::ReductionKind toReduction(const placement::RedistStep &step) {
   if (step.reduce == placement::ReduceKind::Max)
     return spmd::ReductionKind::Max;
@@ -142,22 +153,29 @@ struct ModuleInfo {
   TensorPlacement replicated(StringRef viewName = spmd::kDenseView) const {
     return ctx.getReplicated(viewName);
   }
-  /// The local SPMD type a placement implies (S -> V, R -> R, P -> P) on
-  /// every axis of its view; `invariantAxes` are I instead.
+  /// `#spmd.local` with `kinds` on every axis of `p`'s view. A value
+  /// replicated on every rank (an expert weight when ep = 1) is typed on the
+  /// dense view, where the activations it meets are typed.
   spmd::LocalTypeAttr
   getLocalTypeAttr(MLIRContext *context, const TensorPlacement &p,
-                   ArrayRef<StringRef> invariantAxes = {}) const {
-    SmallVector<StringAttr> axes;
-    SmallVector<spmd::LocalTypeKind> kinds;
-    for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a) {
-      axes.push_back(StringAttr::get(context, p.getAxisName(a)));
-      kinds.push_back(llvm::is_contained(invariantAxes, p.getAxisName(a))
-                          ? spmd::LocalTypeKind::Invariant
-                          : toKind(placement::getLocalType(p[a])));
+                   ArrayRef<spmd::LocalTypeKind> kinds) const {
+    if (p.getViewName() != spmd::kDenseView &&
+        llvm::all_of(kinds, [](spmd::LocalTypeKind k) {
+          return k == spmd::LocalTypeKind::Replicate;
+        })) {
+      TensorPlacement dense = replicated(spmd::kDenseView);
+      return getLocalTypeAttr(context, dense, kindsOf(dense));
     }
+    SmallVector<StringAttr> axes;
+    for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a)
+      axes.push_back(StringAttr::get(context, p.getAxisName(a)));
     return spmd::LocalTypeAttr::get(context, meshRef,
                                     StringAttr::get(context, p.getViewName()),
                                     axes, kinds);
+  }
+  spmd::LocalTypeAttr getLocalTypeAttr(MLIRContext *context,
+                                       const TensorPlacement &p) const {
+    return getLocalTypeAttr(context, p, kindsOf(p));
   }
   /// `attr` as a normalised placement checked against `type`.
   FailureOr<TensorPlacement>
@@ -189,10 +207,15 @@ struct ModuleInfo {
 // One function
 //===----------------------------------------------------------------------===//
 
-/// A global value's per-rank version in one placement.
+/// A global value's per-rank version in one placement, with its local SPMD
+/// types. They are those the placement implies, except that a pending sum
+/// an op made itself from split operands (a row-parallel matmul, a loss
+/// over this rank's tokens) is V, as the local type rules infer it (a
+/// collective reads V as P); a pending sum that came in as P stays P.
 struct Placed {
   TensorPlacement placement;
   Value local;
+  Kinds kinds;
 };
 
 class FunctionPartitioner {
@@ -209,15 +232,17 @@ private:
   /// builder's insertion point) from the cheapest version made so far.
   /// `mayMakePartial`: a missing P may be produced by a local conversion
   /// (R -> P, or zero-padding a shard), valid for a linear use.
-  FailureOr<Value> getAs(Value global, const TensorPlacement &target,
-                         Operation *user, bool mayMakePartial);
-  FailureOr<Value> redistribute(Value local, RankedTensorType globalType,
-                                TensorPlacement from,
-                                const TensorPlacement &target, Operation *user,
-                                bool mayMakePartial);
+  FailureOr<Placed> getAs(Value global, const TensorPlacement &target,
+                          Operation *user, bool mayMakePartial);
+  FailureOr<Placed> redistribute(Placed from, RankedTensorType globalType,
+                                 const TensorPlacement &target, Operation *user,
+                                 bool mayMakePartial);
+  /// Emits one step (merged over the axes of `steps`); `src` is the local
+  /// type the value has on those axes.
   Value emitStep(Location loc, Value input, Type elementType, StringRef view,
-                 ArrayRef<const placement::RedistStep *> steps);
-  void define(Value global, const TensorPlacement &p, Value local);
+                 ArrayRef<const placement::RedistStep *> steps,
+                 spmd::LocalTypeKind src);
+  void define(Value global, Placed placed);
   const Placed &current(Value global) { return values.find(global)->second; }
   /// The global type of a value of the original program.
   RankedTensorType getGlobalType(Value global) {
@@ -252,10 +277,9 @@ private:
 
 } // namespace
 
-void FunctionPartitioner::define(Value global, const TensorPlacement &p,
-                                 Value local) {
-  values.insert_or_assign(global, Placed{p, local});
-  versions[global].push_back(Placed{p, local});
+void FunctionPartitioner::define(Value global, Placed placed) {
+  values.insert_or_assign(global, placed);
+  versions[global].push_back(std::move(placed));
 }
 
 Operation *FunctionPartitioner::cloneLocal(Operation *op, ValueRange operands,
@@ -275,7 +299,7 @@ Operation *FunctionPartitioner::cloneLocal(Operation *op, ValueRange operands,
 
 Value FunctionPartitioner::emitStep(
     Location loc, Value input, Type elementType, StringRef view,
-    ArrayRef<const placement::RedistStep *> steps) {
+    ArrayRef<const placement::RedistStep *> steps, spmd::LocalTypeKind src) {
   using placement::CollectiveKind;
   using K = spmd::LocalTypeKind;
   const placement::RedistStep &step = *steps.front();
@@ -298,12 +322,12 @@ Value FunctionPartitioner::emitStep(
                                      step.srcDim);
   case CollectiveKind::AllReduce:
     return spmd::AllReduceOp::create(builder, loc, input, info.meshRef, view,
-                                     axes, K::Partial, K::Replicate,
+                                     axes, src, K::Replicate,
                                      toReduction(step));
   case CollectiveKind::ReduceScatter:
     return spmd::ReduceScatterOp::create(
-        builder, loc, dstType, input, info.meshRef, view, axes, K::Partial,
-        K::Varying, step.dstDim, toReduction(step));
+        builder, loc, dstType, input, info.meshRef, view, axes, src, K::Varying,
+        step.dstDim, toReduction(step));
   case CollectiveKind::AllToAll: {
     // spmd.all_to_all exchanges row blocks (dim 0) with explicit counts;
     // a dense S(i) -> S(j) is done here as a gather on i and a local slice
@@ -323,39 +347,43 @@ Value FunctionPartitioner::emitStep(
   llvm_unreachable("unknown collective kind");
 }
 
-FailureOr<Value> FunctionPartitioner::redistribute(
-    Value local, RankedTensorType globalType, TensorPlacement from,
-    const TensorPlacement &target, Operation *user, bool mayMakePartial) {
+FailureOr<Placed>
+FunctionPartitioner::redistribute(Placed from, RankedTensorType globalType,
+                                  const TensorPlacement &target,
+                                  Operation *user, bool mayMakePartial) {
   Location loc = user->getLoc();
   Type elementType = globalType.getElementType();
 
   // Across views only a value replicated on every axis that splits
   // anything changes hands (ep = 1: the expert view's placements of
   // replicated experts are trivially R).
-  if (from.getViewName() != target.getViewName()) {
-    if (isAllReplicated(from)) {
-      from = info.replicated(target.getViewName());
-    } else {
-      TensorPlacement replicatedFrom = info.replicated(from.getViewName());
-      if (!isAllReplicated(target)) {
+  if (from.placement.getViewName() != target.getViewName()) {
+    if (!isAllReplicated(from.placement)) {
+      if (!isAllReplicated(target))
         return user->emitOpError()
                << "needs a value placed " << str(target) << " on the '"
                << target.getViewName() << "' view, but it is placed "
-               << str(from) << " on the '" << from.getViewName()
+               << str(from.placement) << " on the '"
+               << from.placement.getViewName()
                << "' view; moe-partition moves values between views only "
                   "when they are replicated (expert parallelism, ep > 1, is "
                   "not supported yet)";
-      }
-      FailureOr<Value> r = redistribute(local, globalType, from, replicatedFrom,
-                                        user, mayMakePartial);
-      if (failed(r))
+      FailureOr<Placed> whole = redistribute(
+          from, globalType, info.replicated(from.placement.getViewName()), user,
+          mayMakePartial);
+      if (failed(whole))
         return failure();
-      return *r;
+      from = *whole;
     }
+    from.placement = info.replicated(target.getViewName());
+    from.kinds = kindsOf(from.placement);
   }
 
   const View &view = info.getView(target);
   StringRef viewName = target.getViewName();
+  Value local = from.local;
+  TensorPlacement placement = from.placement;
+  Kinds kinds = from.kinds;
 
   // Pending sums the op needs but the value does not have yet: made locally
   // (the use is linear in the value, so any split of the sum will do).
@@ -365,25 +393,28 @@ FailureOr<Value> FunctionPartitioner::redistribute(
   // dim (the embedding asks for the whole stack).
   SmallVector<StringRef> toPartial;
   for (unsigned a = 0, e = target.getNumAxes(); a < e; ++a) {
-    if (!target[a].isPartial() || from[a].isPartial())
+    if (!target[a].isPartial() || placement[a].isPartial())
       continue;
     if (!mayMakePartial)
       return user->emitOpError()
              << "needs an operand that is P(sum) over '" << view.getAxis(a).name
              << "' as its producer split it (per-rank counts), but it is "
-             << str(from[a]);
-    if (from[a].isReplicate())
+             << str(placement[a]);
+    if (placement[a].isReplicate())
       toPartial.push_back(view.getAxis(a).name);
   }
   if (!toPartial.empty()) {
     local = spmd::ConvertOp::create(
         builder, loc, local.getType(), local, info.meshRef, viewName, toPartial,
         spmd::LocalTypeKind::Replicate, spmd::LocalTypeKind::Partial);
-    for (StringRef axis : toPartial)
-      from.set(*view.findAxis(axis), AxisPlacement::partial());
+    for (StringRef axis : toPartial) {
+      unsigned a = *view.findAxis(axis);
+      placement.set(a, AxisPlacement::partial());
+      kinds[a] = spmd::LocalTypeKind::Partial;
+    }
   }
   for (int64_t dim = 0, rank = globalType.getRank(); dim < rank; ++dim) {
-    SmallVector<unsigned, 4> stack = from.getShardAxes(dim);
+    SmallVector<unsigned, 4> stack = placement.getShardAxes(dim);
     SmallVector<StringRef> axes;
     int64_t factor = 1;
     for (unsigned a : stack)
@@ -404,29 +435,35 @@ FailureOr<Value> FunctionPartitioner::redistribute(
         info.meshRef, viewName, axes, spmd::LocalTypeKind::Varying,
         spmd::LocalTypeKind::Partial, dim);
     for (unsigned a : stack)
-      if (target[a].isPartial())
-        from.set(a, AxisPlacement::partial());
+      if (target[a].isPartial()) {
+        placement.set(a, AxisPlacement::partial());
+        kinds[a] = spmd::LocalTypeKind::Partial;
+      }
   }
-  if (from == target)
-    return local;
+  if (placement == target)
+    return Placed{target, local, kinds};
 
   llvm::Expected<placement::RedistributionPlan> plan =
-      placement::planRedistribution(view, globalType.getShape(), from, target);
+      placement::planRedistribution(view, globalType.getShape(), placement,
+                                    target);
   if (!plan)
     return user->emitOpError()
            << "cannot redistribute an operand of type " << globalType
-           << " from " << str(from) << " to " << str(target) << ": "
+           << " from " << str(placement) << " to " << str(target) << ": "
            << llvm::toString(plan.takeError());
 
-  // Adjacent all-reduces of one kind become one collective over their axes.
+  // Adjacent all-reduces of one kind (and one local type) become one
+  // collective over their axes.
   const std::vector<placement::PlanStep> &steps = plan->steps;
   for (size_t i = 0; i < steps.size();) {
-    SmallVector<const placement::RedistStep *> group = {&steps[i].forward};
+    const placement::RedistStep &first = steps[i].forward;
+    SmallVector<const placement::RedistStep *> group = {&first};
     size_t j = i + 1;
-    if (steps[i].forward.kind == placement::CollectiveKind::AllReduce)
+    if (first.kind == placement::CollectiveKind::AllReduce)
       while (j < steps.size() &&
              steps[j].forward.kind == placement::CollectiveKind::AllReduce &&
-             toReduction(steps[j].forward) == toReduction(steps[i].forward)) {
+             toReduction(steps[j].forward) == toReduction(first) &&
+             kinds[steps[j].forward.axis] == kinds[first.axis]) {
         group.push_back(&steps[j].forward);
         ++j;
       }
@@ -435,10 +472,13 @@ FailureOr<Value> FunctionPartitioner::redistribute(
                          const placement::RedistStep *y) {
       return x->axis < y->axis;
     });
-    local = emitStep(loc, local, elementType, viewName, group);
+    local =
+        emitStep(loc, local, elementType, viewName, group, kinds[first.axis]);
+    for (const placement::RedistStep *step : group)
+      kinds[step->axis] = toKind(step->dstType);
     i = j;
   }
-  return local;
+  return Placed{target, local, kinds};
 }
 
 /// A rough cost of a plan: its communicating steps.
@@ -449,10 +489,10 @@ static unsigned countCommunication(const placement::RedistributionPlan &plan) {
   return n;
 }
 
-FailureOr<Value> FunctionPartitioner::getAs(Value global,
-                                            const TensorPlacement &target,
-                                            Operation *user,
-                                            bool mayMakePartial) {
+FailureOr<Placed> FunctionPartitioner::getAs(Value global,
+                                             const TensorPlacement &target,
+                                             Operation *user,
+                                             bool mayMakePartial) {
   RankedTensorType globalType = getGlobalType(global);
   SmallVector<Placed, 1> &known = versions[global];
   // A version as seen on the target's view: its own placement there, or R
@@ -465,14 +505,17 @@ FailureOr<Value> FunctionPartitioner::getAs(Value global,
     return std::nullopt;
   };
   for (const Placed &v : known)
-    if (onTargetView(v) == target)
-      return v.local;
+    if (onTargetView(v) == target) {
+      if (v.placement.getViewName() == target.getViewName())
+        return v;
+      return Placed{target, v.local, kindsOf(target)};
+    }
 
   // Start from the version whose plan communicates least (the first made
   // on a tie); versions needing a local P are only tried from the original.
-  const Placed *best = &known.front();
+  size_t best = 0;
   unsigned bestCost = ~0u;
-  for (const Placed &v : known) {
+  for (auto [index, v] : llvm::enumerate(known)) {
     std::optional<TensorPlacement> from = onTargetView(v);
     if (!from)
       continue;
@@ -490,16 +533,16 @@ FailureOr<Value> FunctionPartitioner::getAs(Value global,
     }
     unsigned cost = countCommunication(*plan);
     if (cost < bestCost) {
-      best = &v;
+      best = index;
       bestCost = cost;
     }
   }
-  Placed from = *best;
-  FailureOr<Value> result = redistribute(from.local, globalType, from.placement,
-                                         target, user, mayMakePartial);
+  Placed from = known[best];
+  FailureOr<Placed> result =
+      redistribute(from, globalType, target, user, mayMakePartial);
   if (failed(result))
     return failure();
-  versions[global].push_back(Placed{target, *result});
+  versions[global].push_back(*result);
   return *result;
 }
 
@@ -560,6 +603,7 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
     return failure();
 
   SmallVector<Value> localOperands;
+  SmallVector<Placed, 4> placedOperands;
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
     TensorPlacement needed = *sharding->operands[i];
     bool linear = false;
@@ -573,10 +617,41 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
           needed.set(a, AxisPlacement::partial());
       linear = true;
     }
-    FailureOr<Value> local = getAs(operand, needed, op, linear);
+    FailureOr<Placed> local = getAs(operand, needed, op, linear);
     if (failed(local))
       return failure();
-    localOperands.push_back(*local);
+    localOperands.push_back(local->local);
+    placedOperands.push_back(*local);
+  }
+
+  // Pending sums kept together (a sum of a vocab-parallel embedding and a
+  // row-parallel projection): one that came in as P and one the producer
+  // made from split operands (V) are the same kind of value, a share of a
+  // sum; the V one is said to be P (spmd.reinterpret V -> P) so that the
+  // local type rules, which do not add P to V, see what the math does.
+  for (unsigned a = 0,
+                e = info.getView(*sharding->operands.front()).getNumAxes();
+       !placedOperands.empty() && a < e; ++a) {
+    auto keepsP = [&](const Placed &o, spmd::LocalTypeKind kind) {
+      return o.placement.getViewName() ==
+                 placedOperands.front().placement.getViewName() &&
+             o.placement[a].isPartial() && o.kinds[a] == kind;
+    };
+    if (!llvm::any_of(placedOperands, [&](const Placed &o) {
+          return keepsP(o, spmd::LocalTypeKind::Partial);
+        }))
+      continue;
+    for (auto [i, o] : llvm::enumerate(placedOperands)) {
+      if (!keepsP(o, spmd::LocalTypeKind::Varying))
+        continue;
+      o.local = spmd::ReinterpretOp::create(
+          builder, op->getLoc(), o.local, info.meshRef,
+          o.placement.getViewName(),
+          {info.getView(o.placement).getAxis(a).name},
+          spmd::LocalTypeKind::Varying, spmd::LocalTypeKind::Partial);
+      o.kinds[a] = spmd::LocalTypeKind::Partial;
+      localOperands[i] = o.local;
+    }
   }
 
   SmallVector<TensorPlacement, 2> resultPlacements;
@@ -632,7 +707,21 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
     Value local = clone->getResult(r);
     if (lossScale != 1.0)
       local = scale(local, lossScale);
-    define(result, resultPlacements[r], local);
+    // A pending sum is P where an operand brought one in, V where the op
+    // made it from split (or replicated) operands.
+    const TensorPlacement &p = resultPlacements[r];
+    Kinds kinds = kindsOf(p);
+    for (unsigned a = 0, e = p.getNumAxes(); a < e; ++a) {
+      if (!p[a].isPartial())
+        continue;
+      bool cameIn = llvm::any_of(placedOperands, [&](const Placed &o) {
+        return o.placement.getViewName() == p.getViewName() &&
+               o.kinds[a] == spmd::LocalTypeKind::Partial;
+      });
+      kinds[a] =
+          cameIn ? spmd::LocalTypeKind::Partial : spmd::LocalTypeKind::Varying;
+    }
+    define(result, Placed{p, local, kinds});
   }
   return success();
 }
@@ -659,10 +748,10 @@ LogicalResult FunctionPartitioner::partitionGlobalNorm(GlobalNormOp op) {
       for (unsigned a = 0, e = target.getNumAxes(); a < e; ++a)
         if (target[a].isPartial())
           target.set(a, AxisPlacement::replicate());
-      FailureOr<Value> local = getAs(grad, target, op, false);
+      FailureOr<Placed> local = getAs(grad, target, op, false);
       if (failed(local))
         return failure();
-      whole = Placed{target, *local};
+      whole = *local;
     }
     // The local sum of squares is a partial sum over exactly the axes that
     // split the gradient; never over axes where it is replicated.
@@ -701,7 +790,8 @@ LogicalResult FunctionPartitioner::partitionGlobalNorm(GlobalNormOp op) {
     }
     norm = math::SqrtOp::create(builder, loc, sum);
   }
-  define(op.getResult(), info.replicated(), norm);
+  TensorPlacement whole = info.replicated();
+  define(op.getResult(), Placed{whole, norm, kindsOf(whole)});
   return success();
 }
 
@@ -728,28 +818,45 @@ LogicalResult FunctionPartitioner::partitionReturn(func::ReturnOp op) {
         return failure();
       target = *p;
     }
-    FailureOr<Value> local = getAs(operand, target, op, false);
-    if (failed(local))
+    FailureOr<Placed> placed = getAs(operand, target, op, false);
+    if (failed(placed))
       return failure();
-    // A loss every rank of an axis computes whole is I there, not R: its
-    // gradient was derived at global semantics (seeded once), so no rank's
-    // copy may be summed with another's (DESIGN.md §4, the loss rule).
-    SmallVector<StringRef> invariantAxes;
+    Value local = placed->local;
+    Kinds kinds = placed->kinds;
     if (func.getResultAttr(i, MoEDialect::kLossAttrName)) {
+      // This rank's share of the loss, computed from its own tokens (V),
+      // is a share of the global sum: say so (spmd.reinterpret V -> P, the
+      // local type rules' idiom for a per-rank loss). A loss every rank of
+      // an axis computes whole is I there, not R: its gradient was derived
+      // at global semantics (seeded once), so no rank's copy may be summed
+      // with another's (DESIGN.md §4, the loss rule).
       const View &view = info.getView(target);
-      for (unsigned a = 0, e = view.getNumAxes(); a < e; ++a)
-        if (view.getAxisSize(a) > 1 && target[a].isReplicate())
-          invariantAxes.push_back(view.getAxis(a).name);
-      if (!invariantAxes.empty())
-        *local = spmd::ConvertOp::create(
-            builder, op.getLoc(), local->getType(), *local, info.meshRef,
-            target.getViewName(), invariantAxes, spmd::LocalTypeKind::Replicate,
+      SmallVector<StringRef> shares, invariant;
+      for (unsigned a = 0, e = view.getNumAxes(); a < e; ++a) {
+        if (view.getAxisSize(a) == 1)
+          continue;
+        if (kinds[a] == spmd::LocalTypeKind::Varying) {
+          shares.push_back(view.getAxis(a).name);
+          kinds[a] = spmd::LocalTypeKind::Partial;
+        } else if (kinds[a] == spmd::LocalTypeKind::Replicate) {
+          invariant.push_back(view.getAxis(a).name);
+          kinds[a] = spmd::LocalTypeKind::Invariant;
+        }
+      }
+      if (!shares.empty())
+        local = spmd::ReinterpretOp::create(
+            builder, op.getLoc(), local, info.meshRef, target.getViewName(),
+            shares, spmd::LocalTypeKind::Varying, spmd::LocalTypeKind::Partial);
+      if (!invariant.empty())
+        local = spmd::ConvertOp::create(
+            builder, op.getLoc(), local.getType(), local, info.meshRef,
+            target.getViewName(), invariant, spmd::LocalTypeKind::Replicate,
             spmd::LocalTypeKind::Invariant);
     }
-    operands.push_back(*local);
+    operands.push_back(local);
     func.removeResultAttr(i, StringAttr::get(ctx, kPlacementArgAttr));
     func.setResultAttr(i, kLocalAttr,
-                       info.getLocalTypeAttr(ctx, target, invariantAxes));
+                       info.getLocalTypeAttr(ctx, target, kinds));
   }
   func::ReturnOp::create(builder, op.getLoc(), operands);
   return success();
@@ -774,18 +881,18 @@ LogicalResult FunctionPartitioner::partitionOp(Operation *op) {
     // A parameter read has a gradient: the type checker needs its type.
     if (isParam)
       clone->setAttr(kLocalAttr, info.getLocalTypeAttr(ctx, p));
-    define(result, p, clone->getResult(0));
+    define(result, Placed{p, clone->getResult(0), kindsOf(p)});
     return success();
   }
   if (isa<SetParamOp, SetStateOp>(op)) {
     bool isParam = isa<SetParamOp>(op);
     StringRef name = isParam ? cast<SetParamOp>(op).getName()
                              : cast<SetStateOp>(op).getName();
-    FailureOr<Value> value =
+    FailureOr<Placed> value =
         getAs(op->getOperand(0), declared(name, isParam), op, false);
     if (failed(value))
       return failure();
-    cloneLocal(op, {*value}, {});
+    cloneLocal(op, {value->local}, {});
     return success();
   }
   if (auto fill = dyn_cast<FillOp>(op)) {
@@ -793,7 +900,7 @@ LogicalResult FunctionPartitioner::partitionOp(Operation *op) {
     TensorPlacement p = info.replicated();
     Operation *clone =
         cloneLocal(op, {}, Type(info.getLocalType(fill.getType(), p)));
-    define(fill.getResult(), p, clone->getResult(0));
+    define(fill.getResult(), Placed{p, clone->getResult(0), kindsOf(p)});
     return success();
   }
   if (auto norm = dyn_cast<GlobalNormOp>(op))
@@ -833,7 +940,7 @@ LogicalResult FunctionPartitioner::run() {
       p = *parsed;
     }
     RankedTensorType local = info.getLocalType(type, p);
-    define(arg, p, block.addArgument(local, arg.getLoc()));
+    define(arg, Placed{p, block.addArgument(local, arg.getLoc()), kindsOf(p)});
     // The driver feeds each rank its slice of a split argument: keep the
     // global type and placement next to the local type.
     NamedAttrList attrs(func.getArgAttrDict(i));

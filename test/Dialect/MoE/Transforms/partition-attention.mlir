@@ -41,7 +41,7 @@ module {
     // CHECK: %[[A:.*]] = moe.attention %[[Q]], %[[K]], %[[V]] num_heads = 2 num_kv_heads = 1 causal : tensor<2x4x8xf32>, tensor<2x4x4xf32>, tensor<2x4x4xf32>
     %7 = moe.attention %4, %5, %6 num_heads = 4 num_kv_heads = 2 causal {spmd.placements = [#Heads]} : tensor<2x4x16xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>
     // CHECK: %[[O:.*]] = moe.linear %[[A]], %[[WO]] : tensor<2x4x8xf32>, tensor<8x16xf32>
-    // CHECK: %[[OR:.*]] = spmd.all_reduce %[[O]] over @mesh[dense] [tp] (P -> R) : tensor<2x4x16xf32>
+    // CHECK: %[[OR:.*]] = spmd.all_reduce %[[O]] over @mesh[dense] [tp] (V -> R) : tensor<2x4x16xf32>
     // CHECK: moe.cross_entropy %[[OR]]
     %8 = moe.linear %7, %3 {spmd.placements = [#P]} : tensor<2x4x16xf32>, tensor<16x16xf32>
     %9 = moe.cross_entropy %8, %arg1 {spmd.placements = [#R]} : tensor<2x4x16xf32>, tensor<2x4xi32>

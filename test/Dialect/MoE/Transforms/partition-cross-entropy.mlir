@@ -30,7 +30,8 @@ module {
     // CHECK: %[[DLOGITS:.*]] = moe.cross_entropy_grad %[[FULL]], %[[T]], %[[DL]] : tensor<2x2x16xf32>, tensor<2x2xi32>, tensor<f32>
     %one = moe.fill 1.0 {spmd.placements = [#Seed]} : tensor<f32>
     %d = moe.cross_entropy_grad %logits, %t, %one {spmd.placements = [#Batch]} : tensor<4x2x16xf32>, tensor<4x2xi32>, tensor<f32>
-    // CHECK: %[[LOSSI:.*]] = spmd.convert %[[LOSS]] over @mesh[dense] [tp] (R -> I) : tensor<f32> -> tensor<f32>
+    // CHECK: %[[SHARE:.*]] = spmd.reinterpret %[[LOSS]] over @mesh[dense] [dp] (V -> P) : tensor<f32>
+    // CHECK: %[[LOSSI:.*]] = spmd.convert %[[SHARE]] over @mesh[dense] [tp] (R -> I) : tensor<f32> -> tensor<f32>
     // CHECK: %[[DSPLIT:.*]] = spmd.convert %[[DLOGITS]] over @mesh[dense] [tp] (R -> V) dim 2 : tensor<2x2x16xf32> -> tensor<2x2x8xf32>
     // CHECK: return %[[LOSSI]], %[[DSPLIT]]
     return %ce, %d : tensor<f32>, tensor<4x2x16xf32>

@@ -4,7 +4,10 @@
 // Megatron MLP: the batch is split over dp, the MLP over tp. Each
 // gradient is reduced over exactly the axes where it is pending: split
 // weights over dp only, the norm weight over dp and tp in one collective.
-// The loss stays a pending sum over dp and is returned invariant over tp.
+// The loss, this rank's share over dp (computed from its own tokens: V,
+// said to be P by spmd.reinterpret), is returned invariant over tp. Pending
+// sums an op made from split operands are V, and collectives read them as P
+// (`all_reduce (V -> R)`), as the local type rules infer them.
 
 #Batch = #spmd.placement<@mesh[dense] {dp = S(0)}>
 #BatchP = #spmd.placement<@mesh[dense] {dp = S(0), tp = P(sum)}>
@@ -35,7 +38,7 @@ module {
     %4 = moe.get_param @wd {spmd.placements = [#Row]} : tensor<16x8xf32>
     // CHECK: moe.swiglu %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
     // CHECK: %[[Y:.*]] = moe.linear %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<8x8xf32>
-    // CHECK-NEXT: spmd.all_reduce %[[Y]] over @mesh[dense] [tp] (P -> R) : tensor<2x4x8xf32>
+    // CHECK-NEXT: spmd.all_reduce %[[Y]] over @mesh[dense] [tp] (V -> R) : tensor<2x4x8xf32>
     %5 = moe.linear %1, %2 {spmd.placements = [#BatchHidden]} : tensor<4x4x8xf32>, tensor<8x16xf32>
     %6 = moe.linear %1, %3 {spmd.placements = [#BatchHidden]} : tensor<4x4x8xf32>, tensor<8x16xf32>
     %7 = moe.swiglu %5, %6 {spmd.placements = [#BatchHidden]} : tensor<4x4x16xf32>
@@ -54,11 +57,12 @@ module {
     %dx_4, %dweight_5 = moe.rms_norm_grad %arg0, %0, %13 {spmd.placements = [#BatchP, #NormGrad]} : tensor<4x4x8xf32>, tensor<8xf32>
     // CHECK: moe.linear_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<8x8xf32>, tensor<2x4x8xf32>
     // CHECK: %{{.*}}, %[[DN:.*]] = moe.rms_norm_grad %[[X]]
-    // CHECK-NEXT: %[[LOSSI:.*]] = spmd.convert %[[LOSS]] over @mesh[dense] [tp] (R -> I) : tensor<f32> -> tensor<f32>
-    // CHECK-NEXT: %[[DNR:.*]] = spmd.all_reduce %[[DN]] over @mesh[dense] [dp, tp] (P -> R) : tensor<8xf32>
-    // CHECK-NEXT: %[[DWG:.*]] = spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (P -> R) : tensor<8x8xf32>
-    // CHECK-NEXT: %[[DWU:.*]] = spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (P -> R) : tensor<8x8xf32>
-    // CHECK-NEXT: %[[DWDR:.*]] = spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (P -> R) : tensor<8x8xf32>
+    // CHECK-NEXT: %[[SHARE:.*]] = spmd.reinterpret %[[LOSS]] over @mesh[dense] [dp] (V -> P) : tensor<f32>
+    // CHECK-NEXT: %[[LOSSI:.*]] = spmd.convert %[[SHARE]] over @mesh[dense] [tp] (R -> I) : tensor<f32> -> tensor<f32>
+    // CHECK-NEXT: %[[DNR:.*]] = spmd.all_reduce %[[DN]] over @mesh[dense] [dp, tp] (V -> R) : tensor<8xf32>
+    // CHECK-NEXT: %[[DWG:.*]] = spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (V -> R) : tensor<8x8xf32>
+    // CHECK-NEXT: %[[DWU:.*]] = spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (V -> R) : tensor<8x8xf32>
+    // CHECK-NEXT: %[[DWDR:.*]] = spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (V -> R) : tensor<8x8xf32>
     // CHECK-NEXT: return %[[LOSSI]], %[[DNR]], %[[DWG]], %[[DWU]], %[[DWDR]]
     return %10, %dweight_5, %dweight_3, %dweight_1, %dweight : tensor<f32>, tensor<8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>
   }

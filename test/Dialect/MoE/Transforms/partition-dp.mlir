@@ -42,7 +42,7 @@ module {
     // The DP gradient all-reduce, once, where the gradient buffer first
     // needs the gradient placed like the weight; the norm and the update
     // reuse it.
-    // CHECK: %[[G:.*]] = spmd.all_reduce %[[DW]] over @mesh[dense] [dp] (P -> R) : tensor<8x16xf32>
+    // CHECK: %[[G:.*]] = spmd.all_reduce %[[DW]] over @mesh[dense] [dp] (V -> R) : tensor<8x16xf32>
     // CHECK: moe.set_state @grad.w, %[[G]] : tensor<8x16xf32>
     // CHECK: %[[NORM:.*]] = moe.global_norm %[[G]] : tensor<8x16xf32>
     // CHECK: %[[SCALE:.*]], %[[APPLY:.*]] = moe.clip_scale %[[NORM]]
@@ -55,7 +55,7 @@ module {
     %6 = moe.get_param @w {spmd.placements = [#R]} : tensor<8x16xf32>
     %7 = moe.sgd_step %6, %dweight, %scale, %arg2, %apply weight_decay = 0.000000e+00 {spmd.placements = [#R]} : tensor<8x16xf32>
     moe.set_param @w, %7 : tensor<8x16xf32>
-    // CHECK: %[[REPORT:.*]] = spmd.all_reduce %[[LOSS]] over @mesh[dense] [dp] (P -> R) : tensor<f32>
+    // CHECK: %[[REPORT:.*]] = spmd.all_reduce %[[LOSS]] over @mesh[dense] [dp] (V -> R) : tensor<f32>
     // CHECK: return %[[REPORT]], %[[NORM]], %[[APPLY]] : tensor<f32>, tensor<f32>, tensor<i1>
     return %2, %5, %apply : tensor<f32>, tensor<f32>, tensor<i1>
   }

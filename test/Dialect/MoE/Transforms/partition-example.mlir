@@ -34,15 +34,15 @@
 // CHECK: %[[LOGITS:.*]] = spmd.all_gather %{{.*}} over @mesh[dense] [tp] (V -> R) dim 2 : tensor<1x16x128xf32> -> tensor<1x16x256xf32>
 // CHECK-NEXT: %[[CE:.*]] = moe.cross_entropy %[[LOGITS]]
 // CHECK: %[[CES:.*]] = arith.mulf %[[CE]], %{{.*}} : tensor<f32>
-// CHECK: %[[CER:.*]] = spmd.all_reduce %[[CES]] over @mesh[dense] [dp] (P -> R) : tensor<f32>
+// CHECK: %[[CER:.*]] = spmd.all_reduce %[[CES]] over @mesh[dense] [dp] (V -> R) : tensor<f32>
 // CHECK-NEXT: %[[LOSS:.*]] = moe.add %[[CER]], %{{.*}} : tensor<f32>
 
 // Gradients: reduced over exactly the axes where they are pending; expert
 // weights over dp (never edp: the tp lanes hold the same rows).
-// CHECK: spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (P -> R) : tensor<128x64xf32>
+// CHECK: spmd.all_reduce %{{.*}} over @mesh[dense] [dp] (V -> R) : tensor<128x64xf32>
 // CHECK: moe.set_state @grad.embed
-// CHECK: spmd.all_reduce %dw_gate_{{.*}} over @mesh[dense] [dp] (P -> R) : tensor<8x64x128xf32>
-// CHECK: spmd.all_reduce %{{.*}} over @mesh[dense] [dp, tp] (P -> R) : tensor<64xf32>
+// CHECK: spmd.all_reduce %dw_gate_{{.*}} over @mesh[dense] [dp] (V -> R) : tensor<8x64x128xf32>
+// CHECK: spmd.all_reduce %{{.*}} over @mesh[dense] [dp, tp] (V -> R) : tensor<64xf32>
 
 // The global norm: shards of tp-split weights summed over tp only.
 // CHECK: %[[N0:.*]] = moe.global_norm

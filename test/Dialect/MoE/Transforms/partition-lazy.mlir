@@ -50,4 +50,21 @@ module {
   func.func @lazy_reduce_scatter(%g: tensor<8x8xf32> {spmd.placement = #P}) -> (tensor<8x8xf32> {spmd.placement = #Rows}) {
     return %g : tensor<8x8xf32>
   }
+
+  // A pending sum that came in as P (here an argument; in a model, the
+  // zero-padded vocab-parallel embedding) meets one a row-parallel matmul
+  // made from split operands, which the local type rules type V: the V one
+  // is said to be P before they are added, and the sum is reduced once.
+  // CHECK-LABEL: func.func @lazy_mixed_pending_sums
+  // CHECK-SAME: %[[PA:[^:]+]]: tensor<4x8xf32>
+  // CHECK-NEXT: %[[ROW:.*]] = moe.linear %{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4x8xf32>
+  // CHECK-NEXT: %[[AS_P:.*]] = spmd.reinterpret %[[ROW]] over @mesh[dense] [tp] (V -> P) : tensor<4x8xf32>
+  // CHECK-NEXT: %[[SUM:.*]] = moe.add %[[PA]], %[[AS_P]] : tensor<4x8xf32>
+  // CHECK-NEXT: %[[RED:.*]] = spmd.all_reduce %[[SUM]] over @mesh[dense] [tp] (P -> R) : tensor<4x8xf32>
+  // CHECK-NEXT: return %[[RED]]
+  func.func @lazy_mixed_pending_sums(%p: tensor<4x8xf32> {spmd.placement = #P}, %x: tensor<4x8xf32> {spmd.placement = #spmd.placement<@mesh[dense] {tp = S(1)}>}, %w: tensor<8x8xf32> {spmd.placement = #Rows}) -> tensor<4x8xf32> {
+    %y = moe.linear %x, %w {spmd.placements = [#P]} : tensor<4x8xf32>, tensor<8x8xf32>
+    %s = moe.add %p, %y {spmd.placements = [#P]} : tensor<4x8xf32>
+    return %s : tensor<4x8xf32>
+  }
 }

@@ -33,7 +33,7 @@ module {
     // CHECK: %[[U:.*]] = moe.linear %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<8x8xf32>
     // CHECK: %[[A:.*]] = moe.swiglu %[[G]], %[[U]] : tensor<2x4x8xf32>
     // CHECK: %[[Y:.*]] = moe.linear %[[A]], %{{.*}} : tensor<2x4x8xf32>, tensor<8x8xf32>
-    // CHECK-NEXT: %[[YR:.*]] = spmd.all_reduce %[[Y]] over @mesh[dense] [tp] (P -> R) : tensor<2x4x8xf32>
+    // CHECK-NEXT: %[[YR:.*]] = spmd.all_reduce %[[Y]] over @mesh[dense] [tp] (V -> R) : tensor<2x4x8xf32>
     // CHECK-NEXT: moe.add %{{.*}}, %[[YR]] : tensor<2x4x8xf32>
     %5 = moe.linear %1, %2 {spmd.placements = [#Hidden]} : tensor<2x4x8xf32>, tensor<8x16xf32>
     %6 = moe.linear %1, %3 {spmd.placements = [#Hidden]} : tensor<2x4x8xf32>, tensor<8x16xf32>
@@ -56,7 +56,7 @@ module {
     %dx_2, %dweight_3 = moe.linear_grad %1, %2, %dgate {spmd.placements = [#P, #Col]} : tensor<2x4x8xf32>, tensor<8x16xf32>, tensor<2x4x16xf32>
     %13 = moe.add %dx_0, %dx_2 {spmd.placements = [#P]} : tensor<2x4x8xf32>
     %dx_4, %dweight_5 = moe.rms_norm_grad %arg0, %0, %13 {spmd.placements = [#R, #R]} : tensor<2x4x8xf32>, tensor<8xf32>
-    // CHECK: %[[DNR:.*]] = spmd.all_reduce %[[DN]] over @mesh[dense] [tp] (P -> R) : tensor<8xf32>
+    // CHECK: %[[DNR:.*]] = spmd.all_reduce %[[DN]] over @mesh[dense] [tp] (V -> R) : tensor<8xf32>
     // CHECK-NOT: spmd.all_reduce
     // CHECK: return %{{.*}}, %[[DNR]], %[[DWG]], %[[DWU]], %[[DWD]] : tensor<f32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>
     return %10, %dweight_5, %dweight_3, %dweight_1, %dweight : tensor<f32>, tensor<8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>

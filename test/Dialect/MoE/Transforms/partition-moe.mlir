@@ -45,9 +45,9 @@ module {
 // This rank's tokens of the whole-batch aux-loss gradient.
 // CHECK: %[[MINE:.*]] = spmd.convert %[[DPROBS]] over @mesh[dense] [dp] (R -> V) dim 0 : tensor<4x2x4xf32> -> tensor<2x2x4xf32>
 // CHECK: moe.router_grad {{.*}}, %[[MINE]]
-// CHECK: spmd.all_reduce %dweight over @mesh[dense] [dp] (P -> R) : tensor<8x4xf32>
-// CHECK: spmd.all_reduce %dw_gate over @mesh[dense] [dp] (P -> R) : tensor<4x8x16xf32>
-// CHECK: spmd.all_reduce %dw_up over @mesh[dense] [dp] (P -> R) : tensor<4x8x16xf32>
-// CHECK: spmd.all_reduce %dw_down over @mesh[dense] [dp] (P -> R) : tensor<4x16x8xf32>
+// CHECK: spmd.all_reduce %dweight over @mesh[dense] [dp] (V -> R) : tensor<8x4xf32>
+// CHECK: spmd.all_reduce %dw_gate over @mesh[dense] [dp] (V -> R) : tensor<4x8x16xf32>
+// CHECK: spmd.all_reduce %dw_up over @mesh[dense] [dp] (V -> R) : tensor<4x8x16xf32>
+// CHECK: spmd.all_reduce %dw_down over @mesh[dense] [dp] (V -> R) : tensor<4x16x8xf32>
 // CHECK-NOT: {{\[}}edp
 // CHECK: return

@@ -29,7 +29,7 @@ module {
   func.func @params_local_types(%g: tensor<8x16xf32> {spmd.placement = #Col}) -> tensor<8x16xf32> {
     // CHECK: moe.get_param @w {spmd.local = #spmd.local<@mesh[dense] {dp = R, tp = V}>} : tensor<8x4xf32>
     // CHECK: moe.get_param @n {spmd.local = #spmd.local<@mesh[dense] {dp = R, tp = R}>} : tensor<8xf32>
-    // CHECK: moe.get_param @experts {spmd.local = #spmd.local<@mesh[expert] {edp = R, ep = R, etp = R}>} : tensor<2x8x16xf32>
+    // CHECK: moe.get_param @experts {spmd.local = #spmd.local<@mesh[dense] {dp = R, tp = R}>} : tensor<2x8x16xf32>
     // CHECK: %[[M:.*]] = moe.get_state @adam_m.w : tensor<8x4xf32>
     // CHECK: moe.set_state @adam_m.w, %[[G]] : tensor<8x4xf32>
     // CHECK: moe.set_param @w, %[[M]] : tensor<8x4xf32>

@@ -190,7 +190,7 @@ def MoEPartitionPass : Pass<"moe-partition", "::mlir::ModuleOp"> {
         : tensor<4x8xf32>, tensor<8x8xf32>
     // after: x [4, 4] and w [4, 8] are this rank's shards
     %y = moe.linear %x, %w : tensor<4x4xf32>, tensor<4x8xf32>
-    %r = spmd.all_reduce %y over @mesh[dense] [tp] (P -> R) : tensor<4x8xf32>
+    %r = spmd.all_reduce %y over @mesh[dense] [tp] (V -> R) : tensor<4x8xf32>
     ```
   }];
   let dependentDialects = [
