@@ -45,7 +45,12 @@ bool TensorFactors::hasFactor(unsigned factor, int64_t *dim) const {
 
 bool ShardingRule::reducesInto(unsigned factor, unsigned result) const {
   const TensorFactors &tensor = results[result];
-  return factors[factor].kind != FactorKind::ReplicatedOnly &&
+  // A factor no operand carries (router's k, dispatch's e) indexes only
+  // other results: nothing is summed over it.
+  bool inOperand = llvm::any_of(operands, [&](const TensorFactors &operand) {
+    return operand.hasFactor(factor);
+  });
+  return inOperand && factors[factor].kind != FactorKind::ReplicatedOnly &&
          tensor.isTensor && !tensor.hasFactor(factor) &&
          !llvm::is_contained(tensor.independentOf, factor);
 }
@@ -88,9 +93,23 @@ void ShardingRule::print(raw_ostream &os) const {
     printTensorFactors(os, *this, tensor);
   });
   os << ") -> (";
-  llvm::interleaveComma(results, os, [&](const TensorFactors &tensor) {
+  for (auto [index, tensor] : llvm::enumerate(results)) {
+    if (index > 0)
+      os << ", ";
     printTensorFactors(os, *this, tensor);
-  });
+    // The factors this result sums over (P(sum) when they are sharded).
+    SmallVector<StringRef, 4> sums;
+    for (auto [id, factor] : llvm::enumerate(factors))
+      if (reducesInto(id, index))
+        sums.push_back(factor.name);
+    if (!sums.empty()) {
+      os << " sum(";
+      llvm::interleaveComma(sums, os);
+      os << ")";
+    }
+    if (crossViewPartial[index])
+      os << " cross-view";
+  }
   os << ") {";
   llvm::interleaveComma(factors, os, [&](const ShardingFactor &factor) {
     os << factor.name << "=" << factor.size << " "
@@ -458,6 +477,9 @@ static ExpertFactors buildExpertOperands(B &b) {
 static void buildExperts(B &b) {
   ExpertFactors x = buildExpertOperands(b);
   b.result(0, dimsOf({x.r, x.h}), TensorView::Dense);
+  // Each row meets its own expert (the folded dispatch routes it there): a
+  // selection, not a sum over the experts.
+  b.independentOf(0, x.e);
 }
 
 static void buildExpertsGrad(B &b) {
@@ -467,6 +489,7 @@ static void buildExpertsGrad(B &b) {
   b.result(1, dimsOf({x.e, x.h, x.f}), TensorView::Expert);
   b.result(2, dimsOf({x.e, x.h, x.f}), TensorView::Expert);
   b.result(3, dimsOf({x.e, x.f, x.h}), TensorView::Expert);
+  b.independentOf(0, x.e);
   // Weight gradients sum over token rows that live on the dense view.
   b.crossViewPartial(1);
   b.crossViewPartial(2);

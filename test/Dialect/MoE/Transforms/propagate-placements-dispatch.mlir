@@ -24,8 +24,8 @@ func.func @propagate_placements_dispatch(
 
 // Nothing is resharded on the way: the sequence factor s is on dp for every
 // operand of combine.
-// NEEDS: moe.dispatch ([b, s, h], [b, s, k]) -> ([b*s*k, h], [e]) {b=1 parallel, s=4 parallel, h=8 parallel, k=2 parallel, e=4 parallel} linear{0}->{0}
+// NEEDS: moe.dispatch ([b, s, h], [b, s, k]) -> ([b*s*k, h], [e] sum(b, s, k)) {b=1 parallel, s=4 parallel, h=8 parallel, k=2 parallel, e=4 parallel} linear{0}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(1), tp=S(2)] dense[dp=S(1), tp=R]
-// NEEDS: moe.combine ([b*s*k, h], [b, s, k], [b, s, k]) -> ([b, s, h]) {b=1 parallel, s=4 parallel, k=2 reduction, h=8 parallel} linear{0}->{0} linear{2}->{0}
+// NEEDS: moe.combine ([b*s*k, h], [b, s, k], [b, s, k]) -> ([b, s, h] sum(k)) {b=1 parallel, s=4 parallel, k=2 reduction, h=8 parallel} linear{0}->{0} linear{2}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=S(1)] dense[dp=S(1), tp=R] dense[dp=S(1), tp=R]
 // NEEDS-NEXT: gives: dense[dp=S(1), tp=S(2)]

@@ -59,7 +59,7 @@ func.func @propagate_placements_dp(%x: tensor<8x2x4xf32>, %targets: tensor<8x2xi
 // (the DP all-reduce), the norm needs its operands R, and the function
 // returns replicated values (the loss is all-reduced before it is returned).
 // NEEDS-LABEL: decisions of @moefold_train_step
-// NEEDS: moe.global_norm ([g0_0, g0_1], [g1_0]) -> ([]@dense) {g0_0=4 reduction, g0_1=4 reduction, g1_0=4 reduction}
+// NEEDS: moe.global_norm ([g0_0, g0_1], [g1_0]) -> ([]@dense sum(g0_0, g0_1, g1_0) cross-view) {g0_0=4 reduction, g0_1=4 reduction, g1_0=4 reduction}
 // NEEDS-NEXT: needs: dense[dp=R, tp=R] dense[dp=R, tp=R]
 // NEEDS-NEXT: gives: dense[dp=R, tp=R]
 // NEEDS: moe.sgd_step ([d0, d1], [d0, d1], [], [], []) -> ([d0, d1]) {d0=4 parallel, d1=4 parallel}

@@ -37,10 +37,10 @@ func.func @propagate_placements_embedding(%tokens: tensor<2x4xi32>, %targets: te
 // the gradient all-reduced over dp and sliced to the table's rows on tp, and
 // the gradient buffer takes the table's placement too.
 // NEEDS-LABEL: decisions of @moefold_train_step
-// NEEDS: moe.embedding ([v, h], [b, s]) -> ([b, s, h]) {v=16 reduction, h=8 parallel, b=2 parallel, s=4 parallel} linear{0}->{0}
+// NEEDS: moe.embedding ([v, h], [b, s]) -> ([b, s, h] sum(v)) {v=16 reduction, h=8 parallel, b=2 parallel, s=4 parallel} linear{0}->{0}
 // NEEDS-NEXT: needs: dense[dp=R, tp=S(0)] dense[dp=S(0), tp=R]
 // NEEDS-NEXT: gives: dense[dp=S(0), tp=P(sum)]
-// NEEDS: moe.embedding_grad ([b, s], [b, s, h]) -> ([v, h]) {b=2 reduction, s=4 reduction, h=8 parallel, v=16 parallel} linear{1}->{0}
+// NEEDS: moe.embedding_grad ([b, s], [b, s, h]) -> ([v, h] sum(b, s)) {b=2 reduction, s=4 reduction, h=8 parallel, v=16 parallel} linear{1}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=R] dense[dp=S(0), tp=R]
 // NEEDS-NEXT: gives: dense[dp=P(sum), tp=R]
 // NEEDS: moe.set_state ([d0, d1]) -> () {d0=16 parallel, d1=8 parallel}

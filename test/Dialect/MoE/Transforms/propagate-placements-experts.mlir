@@ -51,10 +51,10 @@ func.func @propagate_placements_experts(%x: tensor<4x2x8xf32>, %targets: tensor<
 // CHECK: moe.adamw_step %{{.*}}, %[[DWG]], %[[M]], {{.*}} {spmd.placements = [#spmd.placement<@mesh[expert] {edp = R, ep = S(0), etp = R}>, #spmd.placement<@mesh[expert] {edp = R, ep = S(0), etp = R}>, #spmd.placement<@mesh[expert] {edp = R, ep = S(0), etp = R}>]}
 
 // NEEDS-LABEL: decisions of @moefold_train_step
-// NEEDS: moe.dispatch ([b, s, h], [b, s, k]) -> ([b*s*k, h], [e]) {b=4 parallel, s=2 parallel, h=8 parallel, k=2 parallel, e=4 parallel} linear{0}->{0}
+// NEEDS: moe.dispatch ([b, s, h], [b, s, k]) -> ([b*s*k, h], [e] sum(b, s, k)) {b=4 parallel, s=2 parallel, h=8 parallel, k=2 parallel, e=4 parallel} linear{0}->{0}
 // The group sizes stay pending where the rows are sharded: each rank's
 // grouped matmul uses the counts of its own rows.
-// NEEDS: moe.experts ([r, h]@dense, [e]@dense{partial over r}, [e, h, f]@expert, [e, h, f]@expert, [e, f, h]@expert) -> ([r, h]@dense) {r=16 parallel, h=8 replicated-only, e=4 parallel, f=8 reduction}
+// NEEDS: moe.experts ([r, h]@dense, [e]@dense{partial over r}, [e, h, f]@expert, [e, h, f]@expert, [e, f, h]@expert) -> ([r, h]@dense sum(f)) {r=16 parallel, h=8 replicated-only, e=4 parallel, f=8 reduction}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=R] dense[dp=P(sum), tp=R] expert[edp=R, ep=S(0), etp=R] expert[edp=R, ep=S(0), etp=R] expert[edp=R, ep=S(0), etp=R]
 // NEEDS-NEXT: gives: dense[dp=S(0), tp=R]
 // The probabilities are gathered for the aux loss.

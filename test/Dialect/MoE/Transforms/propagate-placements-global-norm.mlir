@@ -64,7 +64,7 @@ func.func @propagate_placements_global_norm_expert(
 // The operands keep their own views and shardings; only pending sums are
 // resolved.
 // NEEDS-LABEL: decisions of @propagate_placements_global_norm_pending
-// NEEDS: moe.global_norm ([g0_0, g0_1]) -> ([]@dense) {g0_0=4 reduction, g0_1=8 reduction}
+// NEEDS: moe.global_norm ([g0_0, g0_1]) -> ([]@dense sum(g0_0, g0_1) cross-view) {g0_0=4 reduction, g0_1=8 reduction}
 // NEEDS-NEXT: needs: dense[dp=R, tp=S(0)]
 // NEEDS-LABEL: decisions of @propagate_placements_global_norm_expert
 // NEEDS: moe.global_norm

@@ -39,10 +39,10 @@ func.func @propagate_placements_linear_grad(%x: tensor<4x2x8xf32>, %targets: ten
 // The row-parallel linear_grad slices the replicated output gradient over
 // tp (no communication); the returned gradients are needed R.
 // NEEDS-LABEL: decisions of @propagate_placements_linear_grad_grad
-// NEEDS: moe.linear_grad ([b, s, k], [k, n], [b, s, n]) -> ([b, s, k], [k, n]) {b=4 parallel, s=2 parallel, k=16 parallel, n=8 parallel} linear{2}->{0, 1} linear{0}->{1} linear{1}->{0}
+// NEEDS: moe.linear_grad ([b, s, k], [k, n], [b, s, n]) -> ([b, s, k] sum(n), [k, n] sum(b, s)) {b=4 parallel, s=2 parallel, k=16 parallel, n=8 parallel} linear{2}->{0, 1} linear{0}->{1} linear{1}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=S(2)] dense[dp=R, tp=S(0)] dense[dp=S(0), tp=R]
 // NEEDS-NEXT: gives: dense[dp=S(0), tp=S(2)] dense[dp=P(sum), tp=S(0)]
-// NEEDS: moe.linear_grad ([b, s, k], [k, n], [b, s, n]) -> ([b, s, k], [k, n]) {b=4 parallel, s=2 parallel, k=8 parallel, n=16 parallel}
+// NEEDS: moe.linear_grad ([b, s, k], [k, n], [b, s, n]) -> ([b, s, k] sum(n), [k, n] sum(b, s)) {b=4 parallel, s=2 parallel, k=8 parallel, n=16 parallel} linear{2}->{0, 1} linear{0}->{1} linear{1}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=R] dense[dp=R, tp=S(1)] dense[dp=S(0), tp=S(2)]
 // NEEDS-NEXT: gives: dense[dp=S(0), tp=P(sum)] dense[dp=P(sum), tp=S(1)]
 // NEEDS: func.return

@@ -39,15 +39,15 @@ func.func @propagate_placements_megatron(%x: tensor<4x2x8xf32>, %targets: tensor
 // NEEDS-LABEL: decisions of @propagate_placements_megatron
 // The column-parallel linear needs the input replicated on tp and the
 // weight as declared.
-// NEEDS: moe.linear ([b, s, k], [k, n]) -> ([b, s, n]) {b=4 parallel, s=2 parallel, k=8 reduction, n=16 parallel} linear{0}->{0} linear{1}->{0}
+// NEEDS: moe.linear ([b, s, k], [k, n]) -> ([b, s, n] sum(k)) {b=4 parallel, s=2 parallel, k=8 reduction, n=16 parallel} linear{0}->{0} linear{1}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=R] dense[dp=R, tp=S(1)]
 // NEEDS-NEXT: gives: dense[dp=S(0), tp=S(2)]
 // NEEDS: moe.swiglu
 // The row-parallel one takes both operands as they are.
-// NEEDS: moe.linear ([b, s, k], [k, n]) -> ([b, s, n]) {b=4 parallel, s=2 parallel, k=16 reduction, n=8 parallel}
+// NEEDS: moe.linear ([b, s, k], [k, n]) -> ([b, s, n] sum(k)) {b=4 parallel, s=2 parallel, k=16 reduction, n=8 parallel} linear{0}->{0} linear{1}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=S(2)] dense[dp=R, tp=S(0)]
 // NEEDS-NEXT: gives: dense[dp=S(0), tp=P(sum)]
 // The vocabulary is replicated-only: the logits are needed R on tp.
-// NEEDS: moe.cross_entropy ([b, s, v], [b, s]) -> ([]) {b=4 reduction, s=2 reduction, v=8 replicated-only}
+// NEEDS: moe.cross_entropy ([b, s, v], [b, s]) -> ([] sum(b, s)) {b=4 reduction, s=2 reduction, v=8 replicated-only}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=R] dense[dp=S(0), tp=R]
 // NEEDS-NEXT: gives: dense[dp=P(sum), tp=R]

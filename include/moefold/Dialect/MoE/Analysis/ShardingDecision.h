@@ -8,8 +8,10 @@
 //      on the axis proposes the major non-replicated-only factor of dim d.
 //      The first proposal wins; a later one is also taken when it is
 //      compatible with every factor already on the axis (never for factors
-//      that share a tensor). Whole-unit and divisibility constraints are
-//      checked when a factor gets an axis; a violation is an error.
+//      that share a tensor). Compound dims propose after single-factor dims
+//      and only agree with them when they can. Whole-unit and divisibility
+//      constraints are checked when a factor gets an axis; a violation is an
+//      error, and so is a declared operand losing its sharding (conflict).
 //   2. Pending sums. On an axis no factor uses, P operands keep P only when
 //      they form one of the rule's linear groups (every member P); the
 //      group's results are then P. Every other P operand is needed R (the
@@ -18,7 +20,9 @@
 //      where the axis shards a factor the operand does not carry, P where
 //      kept by 2 or where the operand is `partialOver` a sharded factor.
 //   4. Results: S(d) for a carried sharded factor, P(sum) for a sharded
-//      factor the result does not carry, P from 2, else R.
+//      factor the result sums over (ShardingRule::reducesInto), P from 2,
+//      else R; cross-view partial results are P(sum) on their free axes when
+//      a factor they sum over is sharded on the other view.
 //
 // Axes of size 1 are always R. Every TensorPlacement lists every axis of its
 // view. `moe.get_param`/`moe.get_state` results are their declaration's

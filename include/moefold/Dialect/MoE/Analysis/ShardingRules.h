@@ -148,16 +148,20 @@ public:
     return crossViewPartial[result];
   }
 
-  /// Whether a sharded `factor` makes result `i` P(sum): the factor is not
-  /// replicated-only, result `i` does not carry it and depends on it.
+  /// Whether a sharded `factor` makes result `i` P(sum): some operand
+  /// carries the factor, it is not replicated-only, and result `i` does not
+  /// carry it but depends on it.
   bool reducesInto(unsigned factor, unsigned result) const;
   /// Whether two factors may be sharded on the same axis: neither appears in
   /// a result and no operand carries both (`global_norm`'s operands).
   bool areCompatible(unsigned a, unsigned b) const;
 
-  /// Prints the rule in a Shardy-like form, one line:
-  /// `([b, s, k], [k, n]) -> ([b, s, n]) {b=2 par, s=16 par, k=64 red, n=64
-  /// par} linear={0}->{0} {1}->{0}`.
+  /// Prints the rule in a Shardy-like form, one line: tensors (compound
+  /// dims as `b*s*k`, explicit views as `@dense`/`@expert`, the factors a
+  /// result sums over as `sum(...)`), factors with sizes and kinds, linear
+  /// groups:
+  /// `([b, s, k], [k, n]) -> ([b, s, n] sum(k)) {b=2 parallel, s=16
+  /// parallel, k=64 reduction, n=64 parallel} linear{0}->{0} linear{1}->{0}`.
   void print(llvm::raw_ostream &os) const;
 
 private:
