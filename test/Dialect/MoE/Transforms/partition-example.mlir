@@ -3,9 +3,9 @@
 // RUN: sed 's/world = 8/world = 4/' %moefold_src/examples/tiny_moe.mlir | not moefold-opt --moe-autodiff --moe-build-train-step --moe-propagate-placements --moe-partition 2>&1 | FileCheck %s --check-prefix=EP
 
 // The example model through the whole front of the pipeline, on
-// world 4 = dp 2 x tp 2 with replicated experts (ep = 1; its batch of 8
-// cannot be split over the shipped dp = 4, and expert parallelism is not
-// partitioned yet, which is an error, not a miscompile).
+// world 4 = dp 2 x tp 2 with replicated experts (ep = 1: expert
+// parallelism is not partitioned yet, and the shipped ep = 4 is an error,
+// not a miscompile).
 
 // EP: error: 'moe.param' op is placed [edp=R, ep=S(0), etp=R]: moe-partition supports replicated routed experts only (ep = 1)
 
