@@ -122,9 +122,10 @@ SHIM(linear_fwd, "moe.linear", (MR(x), MR(w), MR(out)),
 
 SHIM(attention_fwd, "moe.attention",
      (MR(q), MR(k), MR(v), int64_t num_heads, int64_t num_kv_heads,
-      int32_t causal, MR(out)),
+      int32_t causal, double rope_theta, MR(out)),
      c.check(mfrt_attention_fwd(c.f(M(q)), c.f(M(k)), c.f(M(v)), num_heads,
-                                num_kv_heads, causal, c.f(M(out))));)
+                                num_kv_heads, causal, rope_theta,
+                                c.f(M(out))));)
 
 SHIM(swiglu_fwd, "moe.swiglu", (MR(gate), MR(up), MR(out)),
      c.check(mfrt_swiglu_fwd(c.f(M(gate)), c.f(M(up)), c.f(M(out))));)
@@ -217,10 +218,10 @@ SHIM(linear_bwd, "moe.linear_grad", (MR(x), MR(w), MR(dout), MR(dx), MR(dw)),
 
 SHIM(attention_bwd, "moe.attention_grad",
      (MR(q), MR(k), MR(v), MR(dout), int64_t num_heads, int64_t num_kv_heads,
-      int32_t causal, MR(dq), MR(dk), MR(dv)),
+      int32_t causal, double rope_theta, MR(dq), MR(dk), MR(dv)),
      c.check(mfrt_attention_bwd(c.f(M(q)), c.f(M(k)), c.f(M(v)), num_heads,
-                                num_kv_heads, causal, c.f(M(dout)), c.f(M(dq)),
-                                c.f(M(dk)), c.f(M(dv))));)
+                                num_kv_heads, causal, rope_theta, c.f(M(dout)),
+                                c.f(M(dq)), c.f(M(dk)), c.f(M(dv))));)
 
 SHIM(swiglu_bwd, "moe.swiglu_grad",
      (MR(gate), MR(up), MR(dout), MR(dgate), MR(dup)),

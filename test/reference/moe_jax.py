@@ -146,12 +146,32 @@ def _silu(x):
     return x * jax.nn.sigmoid(x)
 
 
-def _attention(q, k, v, num_heads, num_kv_heads, causal):
+def _rotary(x, theta):
+    """Rotary position embedding of x [b, s, heads, d], written as complex
+    multiplication: the half-split pair (x[j], x[j + d/2]) is the complex
+    number x[j] + i x[j + d/2], turned by exp(i * pos * theta^(-2j/d)) at
+    sequence position pos (Hugging Face's rotate_half convention, with the
+    frequencies of its Llama/Mixtral rotary embedding)."""
+    s, d = x.shape[1], x.shape[-1]
+    half = d // 2
+    j = np.arange(half, dtype=np.float64)
+    freq = np.exp(-(2.0 * j / d) * np.log(theta))           # theta^(-2j/d)
+    angle = np.arange(s, dtype=np.float64)[:, None] * freq  # [s, d/2]
+    turn = np.exp(1j * angle)[None, :, None, :]             # [1, s, 1, d/2]
+    z = (x[..., :half] + 1j * x[..., half:]) * turn.astype(
+        jnp.complex128 if x.dtype == jnp.float64 else jnp.complex64)
+    return jnp.concatenate([jnp.real(z), jnp.imag(z)], axis=-1).astype(x.dtype)
+
+
+def _attention(q, k, v, num_heads, num_kv_heads, causal, rope_theta=None):
     b, s, _ = q.shape
     d = q.shape[-1] // num_heads
     q = q.reshape(b, s, num_heads, d)
     k = k.reshape(b, s, num_kv_heads, d)
     v = v.reshape(b, s, num_kv_heads, d)
+    if rope_theta is not None:
+        q = _rotary(q, rope_theta)
+        k = _rotary(k, rope_theta)
     rep = num_heads // num_kv_heads
     k = jnp.repeat(k, rep, axis=2)  # query head h reads kv head h // rep
     v = jnp.repeat(v, rep, axis=2)
@@ -258,7 +278,8 @@ def evaluate(ops, args, inputs, weights):
             out = [o[0] @ o[1]]
         elif n == "moe.attention":
             out = [_attention(o[0], o[1], o[2], _prop_int(p, "num_heads"),
-                              _prop_int(p, "num_kv_heads"), "causal" in p)]
+                              _prop_int(p, "num_kv_heads"), "causal" in p,
+                              _prop_float(p, "rope_theta"))]
         elif n == "moe.swiglu":
             out = [_silu(o[0]) * o[1]]
         elif n == "moe.router":
@@ -283,6 +304,11 @@ def evaluate(ops, args, inputs, weights):
             out = [_cross_entropy(o[0], o[1])]
         elif n == "moe.add":
             out = [o[0] + o[1]]
+        elif n == "moe.fill":
+            shape, elt = op.result_types[0]
+            out = [jnp.full(shape, _prop_float(p, "value"),
+                            dtype=jnp.float64 if elt == "f64" else
+                            jnp.float32)]
         else:
             raise NotImplementedError(f"reference has no rule for {n}")
         for name, value in zip(op.results, out):

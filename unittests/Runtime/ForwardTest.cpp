@@ -66,10 +66,10 @@ TEST(Forward, AttentionCausalAndFull) {
   // softmax (1/4, 3/4) -> 1 + 6 = 7. Full: position 0 also (1/4, 3/4) -> 7.
   T q({1, 2, 1}, {1, 1}), k({1, 2, 1}, {0, std::log(3.0)}),
       v({1, 2, 1}, {4, 8}), out({1, 2, 1});
-  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 1, 1, 1, &out.d));
+  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 1, 1, 1, 0.0, &out.d));
   EXPECT_NEAR(out[0], 4.0, kEps);
   EXPECT_NEAR(out[1], 7.0, kEps);
-  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 1, 1, 0, &out.d));
+  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 1, 1, 0, 0.0, &out.d));
   EXPECT_NEAR(out[0], 7.0, kEps);
   EXPECT_NEAR(out[1], 7.0, kEps);
 }
@@ -80,11 +80,55 @@ TEST(Forward, AttentionGqaSharesKvHead) {
   // (4+8)/2 = 6. Layout [B,S,Nq*D]: (s0h0, s0h1, s1h0, s1h1).
   T q({1, 2, 2}, {1, 0, 1, 0}), k({1, 2, 1}, {0, std::log(3.0)}),
       v({1, 2, 1}, {4, 8}), out({1, 2, 2});
-  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 2, 1, 1, &out.d));
+  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 2, 1, 1, 0.0, &out.d));
   EXPECT_NEAR(out[0], 4.0, kEps);
   EXPECT_NEAR(out[1], 4.0, kEps);
   EXPECT_NEAR(out[2], 7.0, kEps);
   EXPECT_NEAR(out[3], 6.0, kEps);
+}
+
+TEST(Forward, AttentionRopeOnePair) {
+  // D = 2: one pair (x0, x1) with frequency theta^0 = 1, so position p turns
+  // it by p radians whatever theta is. Causal, B = 1, S = 2, one head.
+  // q1 = (1, 0) at p = 1 -> q1' = (cos 1, sin 1).
+  // k0 = c (cos 1, sin 1) at p = 0 stays; k1 = (0, 1) -> k1' = (-sin 1, cos 1).
+  // q1'.k0' = c, q1'.k1' = 0; scale 1/sqrt(2). With c = sqrt(2) ln 3 the
+  // logits are (ln 3, 0), softmax (3/4, 1/4), out1 = 3/4 v0 + 1/4 v1
+  // = (3 + 2, 0) = (5, 0). Position 0 sees only key 0: out0 = v0 = (4, 0).
+  // (Without the rotation the logits would be (ln 3 cos 1, 0).)
+  const double c = std::sqrt(2.0) * std::log(3.0);
+  T q({1, 2, 2}, {7, -3, 1, 0}),
+      k({1, 2, 2}, {c * std::cos(1.0), c * std::sin(1.0), 0, 1}),
+      v({1, 2, 2}, {4, 0, 8, 0}), out({1, 2, 2});
+  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 1, 1, 1, 1e4, &out.d));
+  EXPECT_NEAR(out[0], 4.0, kEps);
+  EXPECT_NEAR(out[1], 0.0, kEps);
+  EXPECT_NEAR(out[2], 5.0, kEps);
+  EXPECT_NEAR(out[3], 0.0, kEps);
+}
+
+TEST(Forward, AttentionRopeHalfSplitPairsAndFrequency) {
+  // D = 4, theta = 100: half-split pairs are (x0, x2) with frequency
+  // 100^0 = 1 and (x1, x3) with frequency 100^(-2/4) = 0.1 (an interleaved
+  // layout would pair x1 with x0 instead). Only the second pair is used.
+  // q1 = (0, 1, 0, 0) at p = 1 -> q1' = (0, cos 0.1, 0, sin 0.1).
+  // k0 = c (0, cos 0.1, 0, sin 0.1) at p = 0 stays; k1 = 0.
+  // q1'.k0 = c, q1'.k1' = 0; scale 1/sqrt(4) = 1/2; c = 2 ln 3 gives
+  // logits (ln 3, 0) -> out1 = 3/4 v0 + 1/4 v1 = (3 + 2, 0, 0, 0).
+  const double c = 2.0 * std::log(3.0);
+  T q({1, 2, 4}, {0, 0, 0, 0, 0, 1, 0, 0}),
+      k({1, 2, 4}, {0, c * std::cos(0.1), 0, c * std::sin(0.1), 0, 0, 0, 0}),
+      v({1, 2, 4}, {4, 0, 0, 0, 8, 0, 0, 0}), out({1, 2, 4});
+  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 1, 1, 1, 100.0, &out.d));
+  EXPECT_NEAR(out[4], 5.0, kEps);
+  EXPECT_NEAR(out[5], 0.0, kEps);
+  // The same with two query heads sharing the kv head (GQA): head 1 is a
+  // copy of head 0, so it gets the same (5, 0, 0, 0).
+  T q2({1, 2, 8}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0}),
+      out2({1, 2, 8});
+  ASSERT_OK(mfrt_attention_fwd(&q2.d, &k.d, &v.d, 2, 1, 1, 100.0, &out2.d));
+  EXPECT_NEAR(out2[8], 5.0, kEps);
+  EXPECT_NEAR(out2[12], 5.0, kEps);
 }
 
 struct RouterOut {
@@ -310,8 +354,11 @@ TEST(Precision, AttentionAgrees) {
     v = randn<double>({2, 6, 4}, 7), out({2, 6, 8});
   auto qf = cast<float>(q), kf = cast<float>(k), vf = cast<float>(v);
   Tensor<float> outf({2, 6, 8});
-  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 4, 2, 1, &out.d));
-  ASSERT_OK(mfrt_attention_fwd(&qf.d, &kf.d, &vf.d, 4, 2, 1, &outf.d));
+  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 4, 2, 1, 0.0, &out.d));
+  ASSERT_OK(mfrt_attention_fwd(&qf.d, &kf.d, &vf.d, 4, 2, 1, 0.0, &outf.d));
+  EXPECT_LE(maxRelDiff(outf, out), kF32Tol);
+  ASSERT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, 4, 2, 1, 1e4, &out.d));
+  ASSERT_OK(mfrt_attention_fwd(&qf.d, &kf.d, &vf.d, 4, 2, 1, 1e4, &outf.d));
   EXPECT_LE(maxRelDiff(outf, out), kF32Tol);
 }
 
@@ -363,9 +410,17 @@ TEST(Precision, BackwardsAgree) {
   auto qf = cast<float>(q), kf = cast<float>(k), vf = cast<float>(v),
        doutf = cast<float>(dout);
   Tensor<float> dqf({b, s, nq * d}), dkf({b, s, nkv * d}), dvf({b, s, nkv * d});
-  ASSERT_OK(mfrt_attention_bwd(&q.d, &k.d, &v.d, nq, nkv, 1, &dout.d, &dq.d,
+  ASSERT_OK(mfrt_attention_bwd(&q.d, &k.d, &v.d, nq, nkv, 1, 0.0, &dout.d,
+                               &dq.d, &dk.d, &dv.d));
+  ASSERT_OK(mfrt_attention_bwd(&qf.d, &kf.d, &vf.d, nq, nkv, 1, 0.0, &doutf.d,
+                               &dqf.d, &dkf.d, &dvf.d));
+  EXPECT_LE(maxRelDiff(dqf, dq), kF32Tol);
+  EXPECT_LE(maxRelDiff(dkf, dk), kF32Tol);
+  EXPECT_LE(maxRelDiff(dvf, dv), kF32Tol);
+  // With rotary embeddings (D = 3 is odd: use 2 heads of D = 6 / 1 kv head).
+  ASSERT_OK(mfrt_attention_bwd(&q.d, &k.d, &v.d, 2, 1, 1, 1e4, &dout.d, &dq.d,
                                &dk.d, &dv.d));
-  ASSERT_OK(mfrt_attention_bwd(&qf.d, &kf.d, &vf.d, nq, nkv, 1, &doutf.d,
+  ASSERT_OK(mfrt_attention_bwd(&qf.d, &kf.d, &vf.d, 2, 1, 1, 1e4, &doutf.d,
                                &dqf.d, &dkf.d, &dvf.d));
   EXPECT_LE(maxRelDiff(dqf, dq), kF32Tol);
   EXPECT_LE(maxRelDiff(dkf, dk), kF32Tol);

@@ -56,20 +56,21 @@ TEST(GradCheck, Linear) {
   EXPECT_LE(err, kTol);
 }
 
-void attentionCase(const char *name, int64_t nq, int64_t nkv, bool causal) {
-  const int64_t b = 2, s = 4, d = 3;
+void attentionCase(const char *name, int64_t nq, int64_t nkv, bool causal,
+                   double ropeTheta = 0.0, int64_t d = 3) {
+  const int64_t b = 2, s = 4;
   T q = randn<double>({b, s, nq * d}, 10), k = randn<double>({b, s, nkv * d}, 11),
     v = randn<double>({b, s, nkv * d}, 12);
   T r = randn<double>({b, s, nq * d}, 13), out({b, s, nq * d});
   T dq({b, s, nq * d}), dk({b, s, nkv * d}), dv({b, s, nkv * d});
-  ASSERT_OK(mfrt_attention_bwd(&q.d, &k.d, &v.d, nq, nkv, causal, &r.d, &dq.d,
-                               &dk.d, &dv.d));
-  double err = gradCheck(name, {{"q", &q, &dq}, {"k", &k, &dk}, {"v", &v, &dv}},
-                         [&] {
-                           EXPECT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, nq,
-                                                        nkv, causal, &out.d));
-                           return dot(r, out);
-                         });
+  ASSERT_OK(mfrt_attention_bwd(&q.d, &k.d, &v.d, nq, nkv, causal, ropeTheta,
+                               &r.d, &dq.d, &dk.d, &dv.d));
+  double err =
+      gradCheck(name, {{"q", &q, &dq}, {"k", &k, &dk}, {"v", &v, &dv}}, [&] {
+        EXPECT_OK(mfrt_attention_fwd(&q.d, &k.d, &v.d, nq, nkv, causal,
+                                     ropeTheta, &out.d));
+        return dot(r, out);
+      });
   EXPECT_LE(err, kTol);
 }
 
@@ -81,6 +82,21 @@ TEST(GradCheck, AttentionCausalMqa) {
 }
 TEST(GradCheck, AttentionFullMha) {
   attentionCase("attention non-causal mha 2q/2kv", 2, 2, false);
+}
+// Rotary embeddings: theta = 10 turns every pair by a sizeable angle over
+// four positions (the lowest frequency of D = 6 is 10^(-4/6) = 0.22 rad per
+// position); theta = 1e4 is the usual base.
+TEST(GradCheck, AttentionRopeCausalGqa) {
+  attentionCase("attention rope causal gqa 4q/2kv theta 10", 4, 2, true, 10.0,
+                6);
+}
+TEST(GradCheck, AttentionRopeFullMha) {
+  attentionCase("attention rope non-causal mha 2q/2kv theta 1e4", 2, 2, false,
+                1e4, 4);
+}
+TEST(GradCheck, AttentionRopeCausalMqa) {
+  attentionCase("attention rope causal mqa 3q/1kv theta 100", 3, 1, true, 100.0,
+                2);
 }
 
 TEST(GradCheck, Swiglu) {

@@ -10,6 +10,7 @@
 
 #include "TestUtil.h"
 
+#include <cmath>
 #include <string>
 
 using namespace mfrt_test;
@@ -43,10 +44,11 @@ TEST(Validation, AllNullArgumentsAreRejected) {
   EXPECT_INVALID(mfrt_linear_fwd(nullptr, nullptr, nullptr), "mfrt_linear_fwd");
   EXPECT_INVALID(mfrt_linear_bwd(nullptr, nullptr, nullptr, nullptr, nullptr),
                  "mfrt_linear_bwd");
-  EXPECT_INVALID(mfrt_attention_fwd(nullptr, nullptr, nullptr, 1, 1, 1, nullptr),
-                 "mfrt_attention_fwd");
-  EXPECT_INVALID(mfrt_attention_bwd(nullptr, nullptr, nullptr, 1, 1, 1, nullptr,
-                                    nullptr, nullptr, nullptr),
+  EXPECT_INVALID(
+      mfrt_attention_fwd(nullptr, nullptr, nullptr, 1, 1, 1, 0.0, nullptr),
+      "mfrt_attention_fwd");
+  EXPECT_INVALID(mfrt_attention_bwd(nullptr, nullptr, nullptr, 1, 1, 1, 0.0,
+                                    nullptr, nullptr, nullptr, nullptr),
                  "mfrt_attention_bwd");
   EXPECT_INVALID(mfrt_swiglu_fwd(nullptr, nullptr, nullptr), "mfrt_swiglu_fwd");
   EXPECT_INVALID(mfrt_swiglu_bwd(nullptr, nullptr, nullptr, nullptr, nullptr),
@@ -165,15 +167,40 @@ TEST(Validation, EmbeddingTokenOutOfRange) {
 
 TEST(Validation, Attention) {
   T q({1, 2, 6}), k({1, 2, 4}), v({1, 2, 4}), out({1, 2, 6});
-  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 3, 2, 1, &out.d),
+  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 3, 2, 1, 0.0, &out.d),
                  "not a multiple of num_kv_heads");
-  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 0, 1, 1, &out.d),
+  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 0, 1, 1, 0.0, &out.d),
                  "must be positive");
-  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 4, 2, 1, &out.d),
+  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 4, 2, 1, 0.0, &out.d),
                  "not a positive multiple of num_heads");
   // 3 heads of D=2 -> k must be [1, 2, 1*2].
-  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 3, 1, 1, &out.d),
+  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 3, 1, 1, 0.0, &out.d),
                  "k: expected shape [1, 2, 2], got [1, 2, 4]");
+}
+
+TEST(Validation, AttentionRope) {
+  // [1, 2, 6]: 3 heads of D = 2 (even) or 2 heads of D = 3 (odd).
+  T q({1, 2, 6}), k({1, 2, 6}), v({1, 2, 6}), out({1, 2, 6});
+  T dout({1, 2, 6}), dq({1, 2, 6}), dk({1, 2, 6}), dv({1, 2, 6});
+  EXPECT_INVALID(
+      mfrt_attention_fwd(&q.d, &k.d, &v.d, 3, 3, 1, -1.0, &out.d),
+      "mfrt_attention_fwd: rope_theta must be 0 (no rotary embedding) or "
+      "positive and finite, got -1");
+  EXPECT_INVALID(
+      mfrt_attention_fwd(&q.d, &k.d, &v.d, 3, 3, 1, std::nan(""), &out.d),
+      "rope_theta must be 0");
+  EXPECT_INVALID(
+      mfrt_attention_fwd(&q.d, &k.d, &v.d, 3, 3, 1, HUGE_VAL, &out.d),
+      "rope_theta must be 0");
+  EXPECT_INVALID(mfrt_attention_fwd(&q.d, &k.d, &v.d, 2, 2, 1, 1e4, &out.d),
+                 "rope_theta needs an even head dimension, got D = 3");
+  EXPECT_INVALID(mfrt_attention_bwd(&q.d, &k.d, &v.d, 3, 3, 1, -5.0, &dout.d,
+                                    &dq.d, &dk.d, &dv.d),
+                 "mfrt_attention_bwd: rope_theta must be 0");
+  EXPECT_INVALID(mfrt_attention_bwd(&q.d, &k.d, &v.d, 2, 2, 1, 1e4, &dout.d,
+                                    &dq.d, nullptr, nullptr),
+                 "mfrt_attention_bwd: rope_theta needs an even head "
+                 "dimension, got D = 3");
 }
 
 TEST(Validation, Router) {

@@ -194,6 +194,11 @@ struct LinearLowering : RuntimePattern<moe::LinearOp> {
   }
 };
 
+/// The runtime's rope_theta argument: 0 when the op has no rotary embedding.
+double ropeThetaOrZero(FloatAttr ropeTheta) {
+  return ropeTheta ? ropeTheta.getValueAsDouble() : 0.0;
+}
+
 struct AttentionLowering : RuntimePattern<moe::AttentionOp> {
   using RuntimePattern::RuntimePattern;
   LogicalResult matchAndRewrite(moe::AttentionOp op, OpAdaptor a,
@@ -202,7 +207,7 @@ struct AttentionLowering : RuntimePattern<moe::AttentionOp> {
     Value out = c.alloc(op.getType());
     c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV());
     c.i64(op.getNumHeads()).i64(op.getNumKvHeads()).i32(op.getCausal());
-    c.buffer(out);
+    c.f64(ropeThetaOrZero(op.getRopeThetaAttr())).buffer(out);
     c.call("attention_fwd", op.getType());
     rw.replaceOp(op, out);
     return success();
@@ -446,6 +451,7 @@ struct AttentionGradLowering : RuntimePattern<moe::AttentionGradOp> {
     Value dv = c.alloc(op.getDv().getType());
     c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV()).buffer(a.getDout());
     c.i64(op.getNumHeads()).i64(op.getNumKvHeads()).i32(op.getCausal());
+    c.f64(ropeThetaOrZero(op.getRopeThetaAttr()));
     c.buffer(dq).buffer(dk).buffer(dv);
     c.call("attention_bwd", op.getDq().getType());
     rw.replaceOp(op, ValueRange{dq, dk, dv});

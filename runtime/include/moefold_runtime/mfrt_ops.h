@@ -68,17 +68,24 @@ mfrt_status mfrt_linear_bwd(const mfrt_tensor *x, const mfrt_tensor *w,
 /* Scaled dot-product attention. q, out [B,S,Nq*D]; k, v [B,S,Nkv*D]; head h
  * occupies columns [h*D, (h+1)*D). Query head h attends with kv head
  * h / (Nq/Nkv) (grouped-query attention; Nq % Nkv == 0). Scale 1/sqrt(D);
- * `causal` != 0 masks keys after the query position. */
+ * `causal` != 0 masks keys after the query position.
+ * `rope_theta` > 0 rotates every query and key head first (rotary position
+ * embedding, half-split "rotate_half" layout as in Hugging Face Llama):
+ * at position p (0..S-1 in each batch row) the pair (x[i], x[i+D/2]),
+ * i < D/2, rotates by the angle p * rope_theta^(-2i/D); D must be even.
+ * rope_theta == 0: no rotary embedding; negative or non-finite: error. */
 mfrt_status mfrt_attention_fwd(const mfrt_tensor *q, const mfrt_tensor *k,
                                const mfrt_tensor *v, int64_t num_heads,
                                int64_t num_kv_heads, int32_t causal,
-                               const mfrt_tensor *out);
-/* Recomputes the attention probabilities; writes dq, dk, dv. */
+                               double rope_theta, const mfrt_tensor *out);
+/* Recomputes the attention probabilities (and the rotated q, k); writes dq,
+ * dk (gradients of the unrotated q, k), dv. */
 mfrt_status mfrt_attention_bwd(const mfrt_tensor *q, const mfrt_tensor *k,
                                const mfrt_tensor *v, int64_t num_heads,
                                int64_t num_kv_heads, int32_t causal,
-                               const mfrt_tensor *dout, const mfrt_tensor *dq,
-                               const mfrt_tensor *dk, const mfrt_tensor *dv);
+                               double rope_theta, const mfrt_tensor *dout,
+                               const mfrt_tensor *dq, const mfrt_tensor *dk,
+                               const mfrt_tensor *dv);
 
 /*--- swiglu -------------------------------------------------------------*/
 /* out = silu(gate) * up, silu(g) = g * sigmoid(g). All the same shape. */

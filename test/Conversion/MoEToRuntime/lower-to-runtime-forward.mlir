@@ -34,14 +34,23 @@ func.func private @linear(%x: tensor<2x3x4xf32>, %w: tensor<4x5xf32>) -> tensor<
   return %y : tensor<2x3x5xf32>
 }
 
-// Head counts are i64, `causal` an i32 flag.
+// Head counts are i64, `causal` an i32 flag, rope_theta an f64 (0: none).
 // CHECK-LABEL: func.func private @attention
 // CHECK-DAG: %[[NQ:.*]] = arith.constant 4 : i64
 // CHECK-DAG: %[[NKV:.*]] = arith.constant 2 : i64
 // CHECK-DAG: %[[CAUSAL:.*]] = arith.constant 1 : i32
-// CHECK: call @mfrt_mlir_attention_fwd_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[NQ]], %[[NKV]], %[[CAUSAL]], %{{.*}}) : (memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, i32, memref<*xf32>) -> ()
+// CHECK-DAG: %[[NOROPE:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK: call @mfrt_mlir_attention_fwd_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[NQ]], %[[NKV]], %[[CAUSAL]], %[[NOROPE]], %{{.*}}) : (memref<*xf32>, memref<*xf32>, memref<*xf32>, i64, i64, i32, f64, memref<*xf32>) -> ()
 func.func private @attention(%q: tensor<1x4x16xf32>, %k: tensor<1x4x8xf32>, %v: tensor<1x4x8xf32>) -> tensor<1x4x16xf32> {
   %a = moe.attention %q, %k, %v num_heads = 4 num_kv_heads = 2 causal : tensor<1x4x16xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>
+  return %a : tensor<1x4x16xf32>
+}
+
+// CHECK-LABEL: func.func private @attention_rope
+// CHECK-DAG: %[[THETA:.*]] = arith.constant 1.000000e+04 : f64
+// CHECK: call @mfrt_mlir_attention_fwd_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[THETA]], %{{.*}})
+func.func private @attention_rope(%q: tensor<1x4x16xf32>, %k: tensor<1x4x8xf32>, %v: tensor<1x4x8xf32>) -> tensor<1x4x16xf32> {
+  %a = moe.attention %q, %k, %v num_heads = 4 num_kv_heads = 2 causal rope_theta = 1.0e+04 : tensor<1x4x16xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>
   return %a : tensor<1x4x16xf32>
 }
 

@@ -21,9 +21,10 @@ func.func private @dense_grads(%tokens: tensor<2x3xi32>, %x: tensor<2x3x4xf32>, 
 // CHECK-DAG: %[[NQ:.*]] = arith.constant 4 : i64
 // CHECK-DAG: %[[NKV:.*]] = arith.constant 1 : i64
 // CHECK-DAG: %[[NONCAUSAL:.*]] = arith.constant 0 : i32
-// CHECK: call @mfrt_mlir_attention_bwd_f64(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[NQ]], %[[NKV]], %[[NONCAUSAL]], %{{.*}}, %{{.*}}, %{{.*}}) : (memref<*xf64>, memref<*xf64>, memref<*xf64>, memref<*xf64>, i64, i64, i32, memref<*xf64>, memref<*xf64>, memref<*xf64>) -> ()
+// CHECK-DAG: %[[THETA:.*]] = arith.constant 5.000000e+05 : f64
+// CHECK: call @mfrt_mlir_attention_bwd_f64(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[NQ]], %[[NKV]], %[[NONCAUSAL]], %[[THETA]], %{{.*}}, %{{.*}}, %{{.*}}) : (memref<*xf64>, memref<*xf64>, memref<*xf64>, memref<*xf64>, i64, i64, i32, f64, memref<*xf64>, memref<*xf64>, memref<*xf64>) -> ()
 func.func private @attention_grad(%q: tensor<1x4x16xf64>, %k: tensor<1x4x4xf64>, %v: tensor<1x4x4xf64>, %dout: tensor<1x4x16xf64>) -> tensor<1x4x4xf64> {
-  %dq, %dk, %dv = moe.attention_grad %q, %k, %v, %dout num_heads = 4 num_kv_heads = 1 : tensor<1x4x16xf64>, tensor<1x4x4xf64>, tensor<1x4x4xf64>
+  %dq, %dk, %dv = moe.attention_grad %q, %k, %v, %dout num_heads = 4 num_kv_heads = 1 rope_theta = 5.0e+05 : tensor<1x4x16xf64>, tensor<1x4x4xf64>, tensor<1x4x4xf64>
   return %dk : tensor<1x4x4xf64>
 }
 

@@ -85,7 +85,8 @@ LogicalResult AttentionGradOp::verify() {
   // dout and dq have the type of q (AllTypesMatch).
   return checkAttention(OpDiag(*this), getQ().getType(), getK().getType(),
                         getV().getType(), getNumHeadsAttr().getInt(),
-                        getNumKvHeadsAttr().getInt());
+                        getNumKvHeadsAttr().getInt(),
+                        ropeThetaOf(getRopeThetaAttr()));
 }
 
 LogicalResult SharedExpertGradOp::inferReturnTypes(

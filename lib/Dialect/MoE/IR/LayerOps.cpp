@@ -153,10 +153,9 @@ int64_t AttentionOp::getHeadDim() {
          static_cast<int64_t>(getNumHeads());
 }
 
-FailureOr<RankedTensorType>
-moefold::moe::detail::checkAttention(const OpDiag &diag, Type qType, Type kType,
-                                     Type vType, int64_t numHeads,
-                                     int64_t numKVHeads) {
+FailureOr<RankedTensorType> moefold::moe::detail::checkAttention(
+    const OpDiag &diag, Type qType, Type kType, Type vType, int64_t numHeads,
+    int64_t numKVHeads, std::optional<double> ropeTheta) {
   FailureOr<RankedTensorType> q =
       getStaticTensorOfRank(diag, qType, "q", 3, "[B, S, Nq*D]");
   if (failed(q))
@@ -173,6 +172,14 @@ moefold::moe::detail::checkAttention(const OpDiag &diag, Type qType, Type kType,
     return diag.error("q width ", qWidth,
                       " is not divisible by num_heads = ", numHeads);
   int64_t headDim = qWidth / numHeads;
+  if (ropeTheta) {
+    if (!(*ropeTheta > 0.0) || !std::isfinite(*ropeTheta))
+      return diag.error("rope_theta must be positive and finite, got ",
+                        *ropeTheta);
+    if (headDim % 2 != 0)
+      return diag.error("rope_theta needs an even head dimension, got D = ",
+                        headDim);
+  }
 
   FailureOr<RankedTensorType> k =
       getStaticTensorOfRank(diag, kType, "k", 3, "[B, S, Nkv*D]");
@@ -197,7 +204,8 @@ moefold::moe::detail::checkAttention(const OpDiag &diag, Type qType, Type kType,
 LogicalResult AttentionOp::verify() {
   return checkAttention(OpDiag(*this), getQ().getType(), getK().getType(),
                         getV().getType(), getNumHeadsAttr().getInt(),
-                        getNumKvHeadsAttr().getInt());
+                        getNumKvHeadsAttr().getInt(),
+                        ropeThetaOf(getRopeThetaAttr()));
 }
 
 //===----------------------------------------------------------------------===//

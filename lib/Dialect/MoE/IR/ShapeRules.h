@@ -15,7 +15,10 @@
 
 #include "MoEOpUtils.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/SmallVector.h"
+
+#include <optional>
 
 namespace moefold::moe::detail {
 
@@ -27,9 +30,19 @@ mlir::FailureOr<mlir::RankedTensorType> checkRMSNorm(const OpDiag &diag,
 mlir::FailureOr<mlir::RankedTensorType>
 checkLinear(const OpDiag &diag, mlir::Type x, mlir::Type weight);
 
+/// The value of an optional `rope_theta` attribute.
+inline std::optional<double> ropeThetaOf(mlir::FloatAttr attr) {
+  if (!attr)
+    return std::nullopt;
+  return attr.getValueAsDouble();
+}
+
+/// `ropeTheta` is the optional rotary base (positive, finite; even head
+/// dimension).
 mlir::FailureOr<mlir::RankedTensorType>
 checkAttention(const OpDiag &diag, mlir::Type q, mlir::Type k, mlir::Type v,
-               int64_t numHeads, int64_t numKVHeads);
+               int64_t numHeads, int64_t numKVHeads,
+               std::optional<double> ropeTheta = std::nullopt);
 
 /// `gate` may be null (no sigmoid gate).
 mlir::FailureOr<mlir::RankedTensorType>

@@ -80,7 +80,8 @@ LogicalResult AttentionOp::buildVJP(OpBuilder &builder,
     return success();
   auto grad = AttentionGradOp::create(builder, getLoc(), getQ(), getK(), getV(),
                                       resultGrads[0], getNumHeadsAttr(),
-                                      getNumKvHeadsAttr(), getCausalAttr());
+                                      getNumKvHeadsAttr(), getCausalAttr(),
+                                      getRopeThetaAttr());
   operandGrads[0] = grad.getDq();
   operandGrads[1] = grad.getDk();
   operandGrads[2] = grad.getDv();

@@ -81,22 +81,26 @@ def MoE_AttentionGradOp : MoE_Op<"attention_grad", [Pure,
   let summary = "Gradient of moe.attention.";
   let description = [{
     Operands and attributes of `moe.attention`, then `dout` of the type of
-    `q`; results `dq`, `dk`, `dv`. The attention probabilities are
-    recomputed (nothing is saved from the forward pass).
+    `q`; results `dq`, `dk`, `dv`. The attention probabilities (and, with
+    `rope_theta`, the rotated queries and keys) are recomputed (nothing is
+    saved from the forward pass); `dq` and `dk` are gradients with respect
+    to the unrotated `q` and `k`.
 
     ```mlir
     %dq, %dk, %dv = moe.attention_grad %q, %k, %v, %dout num_heads = 4 num_kv_heads = 2 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
+    %rq, %rk, %rv = moe.attention_grad %q, %k, %v, %dout num_heads = 4 num_kv_heads = 2 causal rope_theta = 1.0e+04 : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$q, MoE_FloatTensor:$k,
                    MoE_FloatTensor:$v, MoE_FloatTensor:$dout,
                    I64Attr:$num_heads, I64Attr:$num_kv_heads,
-                   UnitAttr:$causal);
+                   UnitAttr:$causal, OptionalAttr<F64Attr>:$rope_theta);
   let results = (outs MoE_FloatTensor:$dq, MoE_FloatTensor:$dk,
                       MoE_FloatTensor:$dv);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $dout `num_heads` `=` $num_heads
-    `num_kv_heads` `=` $num_kv_heads (`causal` $causal^)? attr-dict
+    `num_kv_heads` `=` $num_kv_heads (`causal` $causal^)?
+    (`rope_theta` `=` $rope_theta^)? attr-dict
     `:` type($q) `,` type($k) `,` type($v)
   }];
   let hasVerifier = 1;

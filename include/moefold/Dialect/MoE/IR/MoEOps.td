@@ -187,19 +187,29 @@ def MoE_AttentionOp : MoE_Op<"attention", [Pure,
     head `h` reads kv head `h / (Nq / Nkv)`. Scores are scaled by
     `1/sqrt(D)`; `causal` masks keys after the query position. The result
     has the type of `q` (heads concatenated, before the output projection).
-    Rotary embeddings are not applied.
+
+    With `rope_theta = θ` (optional; absent = no rotary embedding) every
+    query and key head is rotated first, in the half-split ("rotate_half")
+    convention of Hugging Face's Llama/Mixtral: at sequence position `p`
+    (0 .. S-1 in every batch row), element `i < D/2` of a head pairs with
+    element `i + D/2` and the pair rotates by `p · θ^(-2i/D)`:
+    `y[i] = x[i]·cos − x[i+D/2]·sin`, `y[i+D/2] = x[i+D/2]·cos + x[i]·sin`.
+    `θ` must be positive and finite and `D` even.
 
     ```mlir
     %a = moe.attention %q, %k, %v num_heads = 4 num_kv_heads = 2 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
+    %r = moe.attention %q, %k, %v num_heads = 4 num_kv_heads = 2 causal rope_theta = 1.0e+04 : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$q, MoE_FloatTensor:$k,
                    MoE_FloatTensor:$v, I64Attr:$num_heads,
-                   I64Attr:$num_kv_heads, UnitAttr:$causal);
+                   I64Attr:$num_kv_heads, UnitAttr:$causal,
+                   OptionalAttr<F64Attr>:$rope_theta);
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v `num_heads` `=` $num_heads `num_kv_heads` `=` $num_kv_heads
-    (`causal` $causal^)? attr-dict `:` type($q) `,` type($k) `,` type($v)
+    (`causal` $causal^)? (`rope_theta` `=` $rope_theta^)? attr-dict
+    `:` type($q) `,` type($k) `,` type($v)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
