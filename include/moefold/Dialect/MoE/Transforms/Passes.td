@@ -157,4 +157,48 @@ def MoEPropagatePlacementsPass
   let dependentDialects = ["::moefold::spmd::SPMDDialect"];
 }
 
+def MoEPartitionPass : Pass<"moe-partition", "::mlir::ModuleOp"> {
+  let summary = "Rewrites every function carrying placements into the per-rank program with explicit spmd collectives.";
+  let description = [{
+    Input: a global-semantics program annotated by
+    `moe-propagate-placements` (docs/design/partitioning.md §3): function
+    arguments with `spmd.placement`, op results with `spmd.placements`,
+    parameters with their declared placement (states follow their
+    parameter's).
+
+    Output: the program one rank runs. Every tensor has its local shape;
+    `moe.param` / `moe.state` declarations get local types and keep the
+    global one in `global_type`. Each op is decided with the sharding rules
+    shared with propagation (`decideSharding`, from the placements its
+    operands actually have); an operand whose placement differs from the
+    one the op needs is redistributed with the collectives of the placement
+    algebra's plan: `P -> R` `spmd.all_reduce`, `S -> R` `spmd.all_gather`,
+    `R -> S` `spmd.convert R -> V`, `P -> S` `spmd.reduce_scatter`.
+    Results whose reduction factor is sharded stay `P` until a consumer
+    needs them whole, and are reduced once (lazy reduction). Gradients
+    reaching the optimizer take their parameter's placement (the DP
+    gradient all-reduce); `moe.global_norm` sums squares over exactly the
+    axes that split each gradient; a cross-entropy over a split batch is
+    divided by the global token count and stays `P`.
+
+    Scope: data and tensor parallelism on the dense view, replicated
+    experts (ep = 1). See docs/partition.md.
+
+    ```mlir
+    // before (tp = 2): a row-parallel projection
+    %y = moe.linear %x, %w {spmd.placements = [#spmd.placement<@mesh[dense] {tp = P(sum)}>]}
+        : tensor<4x8xf32>, tensor<8x8xf32>
+    // after: x [4, 4] and w [4, 8] are this rank's shards
+    %y = moe.linear %x, %w : tensor<4x4xf32>, tensor<4x8xf32>
+    %r = spmd.all_reduce %y over @mesh[dense] [tp] (V -> R) : tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::moefold::moe::MoEDialect",
+    "::moefold::spmd::SPMDDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect"
+  ];
+}
+
 #endif // MOEFOLD_DIALECT_MOE_TRANSFORMS_PASSES_TD
