@@ -629,9 +629,10 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
   // made from split operands (V) are the same kind of value, a share of a
   // sum; the V one is said to be P (spmd.reinterpret V -> P) so that the
   // local type rules, which do not add P to V, see what the math does.
-  for (unsigned a = 0,
-                e = info.getView(*sharding->operands.front()).getNumAxes();
-       !placedOperands.empty() && a < e; ++a) {
+  unsigned numAxes = placedOperands.empty()
+                         ? 0
+                         : placedOperands.front().placement.getNumAxes();
+  for (unsigned a = 0; a < numAxes; ++a) {
     auto keepsP = [&](const Placed &o, spmd::LocalTypeKind kind) {
       return o.placement.getViewName() ==
                  placedOperands.front().placement.getViewName() &&
