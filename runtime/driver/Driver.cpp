@@ -544,7 +544,8 @@ int rootFailure(const std::string &msg) {
 }
 
 /// MOEFOLD_DEBUG_KILL_RANK / MOEFOLD_DEBUG_KILL_STEP: a testing hook that
-/// makes one rank die (_exit(9), as a crash would) when it starts that step.
+/// makes one rank die (_exit(9), as a crash would) as it enters that step,
+/// while its peers are already inside the step's collectives.
 struct KillHook {
   int64_t rank = -1, step = -1;
   KillHook() {
@@ -623,10 +624,13 @@ int runRanks(int argc, char **argv) {
     opts.eval = true;
   }
 
-  if (!dist::createGroups(error))
-    return agree(false, error), 1;
+  // Group creation fails on every rank at once (mfrt_comm_create_group
+  // agrees on failures), so agreeing costs nothing more.
+  bool ok = dist::createGroups(error);
+  if (!agree(ok, error))
+    return 1;
 
-  bool ok = initialiseBuffers(opts.seed, error);
+  ok = initialiseBuffers(opts.seed, error);
   if (!agree(ok, error))
     return 1;
   int64_t start = 0;
@@ -700,9 +704,11 @@ int runRanks(int argc, char **argv) {
   KillHook kill;
   double tokensPerStep = double(info.global_batch * info.seq_len);
   for (int64_t s = start; s < start + opts.steps; ++s) {
-    kill.at(s);
     if (!agree(data.fill(s, info.global_batch, rowBegin, batch, error), error))
       return 1;
+    // After the batch, before the step: the peers die waiting inside the
+    // compiled step's first collective.
+    kill.at(s);
     bool dumpNow = s == start && !opts.dumpGrads.empty();
     Snapshot initial;
     if (dumpNow)
