@@ -72,7 +72,8 @@ static bool makeDirs(const std::string &dir, std::string &error) {
 
 bool saveCheckpoint(const std::string &dir,
                     const std::map<std::string, std::string> &metadata,
-                    std::string &error) {
+                    std::string &error,
+                    const std::vector<mfrt_tensor> *tensors) {
   if (!makeDirs(dir, error))
     return false;
   mfrt_safetensors_writer *w = nullptr;
@@ -83,7 +84,9 @@ bool saveCheckpoint(const std::string &dir,
   bool ok = true;
   for (int64_t i = 0; ok && i < mfrt_registry_count(); ++i) {
     const mfrt_buffer_info *b = mfrt_registry_buffer(i);
-    ok = mfrt_safetensors_writer_add(w, b->name, &b->tensor) == MFRT_OK;
+    const mfrt_tensor *t =
+        tensors && size_t(i) < tensors->size() ? &(*tensors)[i] : &b->tensor;
+    ok = mfrt_safetensors_writer_add(w, b->name, t) == MFRT_OK;
   }
   ok = ok &&
        mfrt_safetensors_writer_set_metadata(w, "format", kFormat) == MFRT_OK;
@@ -100,7 +103,7 @@ bool saveCheckpoint(const std::string &dir,
 
 bool loadCheckpoint(const std::string &dir,
                     std::map<std::string, std::string> &metadata,
-                    std::string &error) {
+                    std::string &error, int64_t rank) {
   std::string path = checkpointFile(dir);
   mfrt_safetensors *f = nullptr;
   if (mfrt_safetensors_open(path.c_str(), &f) != MFRT_OK) {
@@ -124,17 +127,18 @@ bool loadCheckpoint(const std::string &dir,
     if (mfrt_safetensors_find(f, b->name, &index) != MFRT_OK)
       return fail("tensor '" + std::string(b->name) + "' is missing");
     const char *dtype = nullptr;
-    int32_t rank = 0;
+    int32_t fileRank = 0;
     const int64_t *shape = nullptr;
-    mfrt_safetensors_info(f, index, nullptr, &dtype, &rank, &shape);
-    bool same = rank == b->tensor.rank &&
+    mfrt_safetensors_info(f, index, nullptr, &dtype, &fileRank, &shape);
+    bool same = fileRank == b->tensor.rank &&
                 std::strcmp(dtype, stDtype(b->tensor.dtype)) == 0;
-    for (int32_t d = 0; same && d < rank; ++d)
-      same = shape[d] == b->tensor.shape[d];
+    for (int32_t d = 0; same && d < fileRank; ++d)
+      same = shape[d] == b->global_shape[d];
     if (!same)
       return fail("tensor '" + std::string(b->name) + "' has shape " +
-                  describeShape(rank, shape, dtype) + " but the model's is " +
-                  describeShape(b->tensor.rank, b->tensor.shape,
+                  describeShape(fileRank, shape, dtype) +
+                  " but the model's is " +
+                  describeShape(b->tensor.rank, b->global_shape,
                                 stDtype(b->tensor.dtype)));
   }
   // Read into copies first so a read error leaves the model untouched.
@@ -144,7 +148,11 @@ bool loadCheckpoint(const std::string &dir,
     mfrt_tensor t = b->tensor;
     data[i].resize(mfrt_tensor_numel(&t) * mfrt_dtype_size(t.dtype));
     t.data = data[i].data();
-    if (mfrt_safetensors_read(f, b->name, &t) != MFRT_OK)
+    int64_t offsets[MFRT_MAX_RANK] = {};
+    mfrt_buffer_slice_offsets(b, rank, offsets);
+    if ((mfrt_buffer_is_whole(b)
+             ? mfrt_safetensors_read(f, b->name, &t)
+             : mfrt_safetensors_read_slice(f, b->name, offsets, &t)) != MFRT_OK)
       return fail(mfrt_last_error());
   }
   for (int64_t i = 0; i < mfrt_registry_count(); ++i) {

@@ -43,7 +43,8 @@ bool anyFailed(bool failed, int64_t *firstFailed) {
 }
 
 bool allGather(const mfrt_tensor &local, void *all, std::string &) {
-  size_t bytes = size_t(mfrt_tensor_numel(&local)) * mfrt_dtype_size(local.dtype);
+  size_t bytes =
+      size_t(mfrt_tensor_numel(&local)) * mfrt_dtype_size(local.dtype);
   if (bytes)
     std::memcpy(all, local.data, bytes);
   return true;

@@ -34,8 +34,8 @@ bool createGroups(std::string &error) {
     const mfrt_group_table *t = mfrt_registry_group_table(id);
     const int64_t *members = mfrt_group_table_find(t, rank());
     if (!members) {
-      error = std::string("group table '") + t->name + "' has no group with rank " +
-              std::to_string(rank());
+      error = std::string("group table '") + t->name +
+              "' has no group with rank " + std::to_string(rank());
       return false;
     }
     mfrt_comm_group *g = nullptr;
@@ -49,7 +49,8 @@ bool createGroups(std::string &error) {
 }
 
 bool anyFailed(bool failed, int64_t *firstFailed) {
-  // max over ranks of (world - rank) for failing ranks: the smallest one.
+  // The maximum over ranks of (world - rank) for failing ranks names the
+  // smallest failing rank.
   int64_t world = worldSize(), v = failed ? world - rank() : 0;
   mfrt_tensor t{};
   t.data = &v;

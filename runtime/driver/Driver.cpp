@@ -10,6 +10,7 @@
 #include "Driver.h"
 
 #include "Checkpoint.h"
+#include "Dist.h"
 #include "Entry.h"
 #include "Options.h"
 
@@ -29,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 #ifndef MOEFOLD_DEFAULT_DATA
@@ -45,6 +48,22 @@ int failure(const std::string &msg) {
   std::fflush(stdout);
   std::fprintf(stderr, "%s: error: %s\n", gProgram, msg.c_str());
   return 1;
+}
+
+/// Whether this rank prints the step lines and progress (rank 0).
+bool isRoot() { return dist::rank() == 0; }
+
+/// Collective: true when every rank succeeded. Otherwise the first failing
+/// rank prints its `error` (the others stay quiet: they usually failed the
+/// same way) and every rank gets false, so all of them stop at the same
+/// point and nobody waits for a peer that left.
+bool agree(bool ok, const std::string &error) {
+  int64_t first = -1;
+  if (!dist::anyFailed(!ok, &first))
+    return true;
+  if (dist::rank() == first)
+    failure(error);
+  return false;
 }
 
 /// Shortest "%.Ng" that reads back as the same double; "null" when not
@@ -90,11 +109,18 @@ struct Snapshot {
 };
 
 /// Initialises every parameter from its spec (Philox stream (seed, id)) and
-/// every state to zero.
+/// every state to zero. A buffer that is a slice of a global tensor draws
+/// exactly the elements of its slice (counter = global element index), so
+/// every rank holds the slice of the single-rank initialisation.
 bool initialiseBuffers(uint64_t seed, std::string &error) {
   for (int64_t i = 0; i < mfrt_registry_count(); ++i) {
     const mfrt_buffer_info *b = mfrt_registry_buffer(i);
     const mfrt_tensor *t = &b->tensor;
+    int64_t offsetStorage[MFRT_MAX_RANK] = {};
+    mfrt_buffer_slice_offsets(b, dist::rank(), offsetStorage);
+    bool whole = mfrt_buffer_is_whole(b);
+    const int64_t *globalShape = whole ? nullptr : b->global_shape;
+    const int64_t *offsets = whole ? nullptr : offsetStorage;
     mfrt_status st;
     switch (b->init_kind) {
     case MFRT_INIT_ZEROS:
@@ -107,15 +133,15 @@ bool initialiseBuffers(uint64_t seed, std::string &error) {
       st = mfrt_init_constant(t, b->init_value);
       break;
     case MFRT_INIT_NORMAL:
-      st = mfrt_init_normal(t, nullptr, nullptr, seed, b->param_id, 0.0,
+      st = mfrt_init_normal(t, globalShape, offsets, seed, b->param_id, 0.0,
                             b->init_value);
       break;
     case MFRT_INIT_TRUNCATED_NORMAL:
-      st = mfrt_init_truncated_normal(t, nullptr, nullptr, seed, b->param_id,
-                                      0.0, b->init_value);
+      st = mfrt_init_truncated_normal(t, globalShape, offsets, seed,
+                                      b->param_id, 0.0, b->init_value);
       break;
     case MFRT_INIT_UNIFORM:
-      st = mfrt_init_uniform(t, nullptr, nullptr, seed, b->param_id,
+      st = mfrt_init_uniform(t, globalShape, offsets, seed, b->param_id,
                              -b->init_value, b->init_value);
       break;
     default:
@@ -178,9 +204,11 @@ struct Data {
     }
     return true;
   }
-  bool fill(int64_t step, Batch &b, std::string &error) {
-    if (mfrt_token_data_batch(file, step, b.rows, 0, &b.tokensT, &b.targetsT) !=
-        MFRT_OK) {
+  /// Rows rowBegin .. rowBegin + b.rows - 1 of the global batch of `step`.
+  bool fill(int64_t step, int64_t globalRows, int64_t rowBegin, Batch &b,
+            std::string &error) {
+    if (mfrt_token_data_batch(file, step, globalRows, rowBegin, &b.tokensT,
+                              &b.targetsT) != MFRT_OK) {
       error = std::string("data: ") + mfrt_last_error();
       return false;
     }
@@ -215,8 +243,80 @@ const mfrt_buffer_info *gradientOf(const mfrt_buffer_info *param,
   return g;
 }
 
-/// Writes the three --dump-grads files: gradients (by parameter name), the
-/// weights they were taken at, and the batch.
+/// Copies a slice of shape `local` into a row-major tensor of shape `global`
+/// at `offsets`.
+void placeSlice(char *dst, const int64_t *global, const char *src,
+                const int64_t *local, const int64_t *offsets, int32_t rank,
+                size_t elementSize) {
+  if (rank == 0) {
+    std::memcpy(dst, src, elementSize);
+    return;
+  }
+  int64_t rows = 1;
+  for (int32_t d = 0; d + 1 < rank; ++d)
+    rows *= local[d];
+  size_t rowBytes = size_t(local[rank - 1]) * elementSize;
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    // Global flat index of (offsets + index) with the last dim at offset.
+    int64_t flat = 0;
+    for (int32_t d = 0; d < rank; ++d)
+      flat = flat * global[d] + offsets[d] + (d + 1 < rank ? index[d] : 0);
+    if (rowBytes)
+      std::memcpy(dst + size_t(flat) * elementSize, src + r * rowBytes,
+                  rowBytes);
+    for (int32_t d = rank - 2; d >= 0; --d) {
+      if (++index[d] < local[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+/// A buffer's global tensor, assembled on the root from every rank's slice.
+struct GlobalTensor {
+  std::vector<char> storage; ///< empty when `tensor` points at the buffer
+  mfrt_tensor tensor{};      ///< global shape
+};
+
+/// Collective: the global tensor of buffer `b`, whose slice on this rank
+/// holds `localData`. On the root `out` describes it (a whole buffer is
+/// used in place); on the other ranks `out` stays empty.
+bool gatherGlobal(const mfrt_buffer_info *b, const void *localData,
+                  GlobalTensor &out, std::string &error) {
+  out.tensor = b->tensor;
+  out.tensor.data = const_cast<void *>(localData);
+  if (mfrt_buffer_is_whole(b))
+    return true;
+  for (int32_t d = 0; d < b->tensor.rank; ++d)
+    out.tensor.shape[d] = b->global_shape[d];
+  size_t elementSize = mfrt_dtype_size(b->tensor.dtype);
+  size_t localBytes = size_t(mfrt_tensor_numel(&b->tensor)) * elementSize;
+  int64_t world = dist::worldSize();
+  std::vector<char> all(localBytes * size_t(world));
+  mfrt_tensor local = b->tensor;
+  local.data = const_cast<void *>(localData);
+  if (!dist::allGather(local, all.data(), error))
+    return false;
+  if (!isRoot())
+    return true;
+  out.storage.assign(size_t(mfrt_tensor_numel(&out.tensor)) * elementSize, 0);
+  for (int64_t r = 0; r < world; ++r) {
+    int64_t offsets[MFRT_MAX_RANK] = {};
+    mfrt_buffer_slice_offsets(b, r, offsets);
+    placeSlice(out.storage.data(), b->global_shape,
+               all.data() + size_t(r) * localBytes, b->tensor.shape, offsets,
+               b->tensor.rank, elementSize);
+  }
+  out.tensor.data = out.storage.data();
+  return true;
+}
+
+/// Collective: writes the three --dump-grads files: gradients (by parameter
+/// name), the weights they were taken at, and the batch. Global tensors: the
+/// ranks' slices are gathered and the root writes, so a dump of any mesh
+/// compares directly with the single-rank one. `batch` is the whole batch
+/// of the step (read on the root only).
 bool dumpGradients(const std::string &f, const Snapshot &initial,
                    const Batch &batch, double loss, int64_t step, uint64_t seed,
                    std::string &error) {
@@ -225,7 +325,31 @@ bool dumpGradients(const std::string &f, const Snapshot &initial,
                           base + ".batch.safetensors"};
   std::string lossText = jsonNumber(loss), stepText = std::to_string(step),
               seedText = std::to_string(seed);
-  std::vector<mfrt_tensor> weightViews(mfrt_registry_count());
+  // Gather first (every rank, registry order), then the root writes.
+  std::vector<const mfrt_buffer_info *> params;
+  for (int64_t i = 0; i < mfrt_registry_count(); ++i) {
+    const mfrt_buffer_info *b = mfrt_registry_buffer(i);
+    if (b->kind != MFRT_BUFFER_PARAM)
+      continue;
+    if (!gradientOf(b, error))
+      return false;
+    params.push_back(b);
+  }
+  std::vector<GlobalTensor> grads(params.size()), weights(params.size());
+  for (size_t p = 0; p < params.size(); ++p) {
+    int64_t index = 0;
+    while (mfrt_registry_buffer(index) != params[p])
+      ++index;
+    const mfrt_buffer_info *g = gradientOf(params[p], error);
+    if (!gatherGlobal(g, g->tensor.data, grads[p], error) ||
+        !gatherGlobal(params[p], initial.data[index].data(), weights[p],
+                      error)) {
+      error = "--dump-grads: " + error;
+      return false;
+    }
+  }
+  if (!isRoot())
+    return true;
   for (int which = 0; which < 3; ++which) {
     mfrt_safetensors_writer *w = nullptr;
     mfrt_safetensors_writer_create(&w);
@@ -235,23 +359,10 @@ bool dumpGradients(const std::string &f, const Snapshot &initial,
           mfrt_safetensors_writer_add(w, "tokens", &batch.tokensT) == MFRT_OK &&
           mfrt_safetensors_writer_add(w, "targets", &batch.targetsT) == MFRT_OK;
     } else {
-      for (int64_t i = 0; ok && i < mfrt_registry_count(); ++i) {
-        const mfrt_buffer_info *b = mfrt_registry_buffer(i);
-        if (b->kind != MFRT_BUFFER_PARAM)
-          continue;
-        if (which == 0) {
-          const mfrt_buffer_info *g = gradientOf(b, error);
-          if (!g) {
-            mfrt_safetensors_writer_destroy(w);
-            return false;
-          }
-          ok = mfrt_safetensors_writer_add(w, b->name, &g->tensor) == MFRT_OK;
-        } else {
-          weightViews[i] = b->tensor;
-          weightViews[i].data = const_cast<char *>(initial.data[i].data());
-          ok = mfrt_safetensors_writer_add(w, b->name, &weightViews[i]) ==
-               MFRT_OK;
-        }
+      for (size_t p = 0; ok && p < params.size(); ++p) {
+        const GlobalTensor &t = which == 0 ? grads[p] : weights[p];
+        ok = mfrt_safetensors_writer_add(w, params[p]->name, &t.tensor) ==
+             MFRT_OK;
       }
     }
     static const char *const kinds[] = {"gradients", "weights", "batch"};
@@ -272,6 +383,26 @@ bool dumpGradients(const std::string &f, const Snapshot &initial,
       return false;
   }
   return true;
+}
+
+/// Collective: writes DIR/checkpoint.safetensors with every buffer's global
+/// tensor (gathered; the root writes).
+bool saveGlobalCheckpoint(const std::string &dir,
+                          const std::map<std::string, std::string> &meta,
+                          std::string &error) {
+  int64_t n = mfrt_registry_count();
+  std::vector<GlobalTensor> globals(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const mfrt_buffer_info *b = mfrt_registry_buffer(i);
+    if (!gatherGlobal(b, b->tensor.data, globals[i], error))
+      return false;
+  }
+  if (!isRoot())
+    return true;
+  std::vector<mfrt_tensor> tensors(n);
+  for (int64_t i = 0; i < n; ++i)
+    tensors[i] = globals[i].tensor;
+  return saveCheckpoint(dir, meta, error, &tensors);
 }
 
 /// Reads element `i` of a float buffer as double / writes it.
@@ -403,25 +534,68 @@ int gradCheck(const Options &opts, const mfrt_model_info &info, Batch &batch) {
 
 } // namespace
 
-int run(int argc, char **argv) {
-  if (argc > 0 && argv[0]) {
-    const char *slash = std::strrchr(argv[0], '/');
-    gProgram = slash ? slash + 1 : argv[0];
+namespace {
+
+/// Every rank meets the same condition; the root reports it. Returns 1.
+int rootFailure(const std::string &msg) {
+  if (isRoot())
+    failure(msg);
+  return 1;
+}
+
+/// MOEFOLD_DEBUG_KILL_RANK / MOEFOLD_DEBUG_KILL_STEP: a testing hook that
+/// makes one rank die (_exit(9), as a crash would) as it enters that step,
+/// while its peers are already inside the step's collectives.
+struct KillHook {
+  int64_t rank = -1, step = -1;
+  KillHook() {
+    const char *r = std::getenv("MOEFOLD_DEBUG_KILL_RANK");
+    const char *s = std::getenv("MOEFOLD_DEBUG_KILL_STEP");
+    if (r && *r && s && *s) {
+      rank = std::strtoll(r, nullptr, 10);
+      step = std::strtoll(s, nullptr, 10);
+    }
   }
+  void at(int64_t s) const {
+    if (s == step && dist::rank() == rank) {
+      std::fprintf(stderr,
+                   "%s: rank %lld: MOEFOLD_DEBUG_KILL_STEP=%lld: "
+                   "exiting now\n",
+                   gProgram, static_cast<long long>(rank),
+                   static_cast<long long>(s));
+      std::fflush(stderr);
+      ::_exit(9);
+    }
+  }
+};
+
+int runRanks(int argc, char **argv) {
   Options opts;
   std::string error;
   if (!parseOptions(argc, argv, opts, error)) {
-    std::fprintf(stderr, "%s: error: %s\n", gProgram, error.c_str());
-    std::fprintf(stderr,
-                 "usage: %s --steps S --seed K [--lr X] [--data FILE] "
-                 "[--dump-grads F.safetensors] [--save DIR] [--load DIR] "
-                 "[--help]\n",
-                 gProgram);
+    if (isRoot()) {
+      std::fprintf(stderr, "%s: error: %s\n", gProgram, error.c_str());
+      std::fprintf(stderr,
+                   "usage: %s --steps S --seed K [--lr X] [--data FILE] "
+                   "[--dump-grads F.safetensors] [--save DIR] [--load DIR] "
+                   "[--help]\n",
+                   gProgram);
+    }
     return 2;
   }
   if (opts.help) {
-    std::fputs(usageText(), stdout);
+    if (isRoot())
+      std::fputs(usageText(), stdout);
     return 0;
+  }
+  bool multi = dist::worldSize() > 1;
+  if (multi && opts.gradCheck) {
+    if (isRoot())
+      std::fprintf(stderr,
+                   "%s: error: --grad-check runs on a single rank; compile "
+                   "the model with --mesh world=1 to check gradients\n",
+                   gProgram);
+    return 2;
   }
   if (openblas_set_num_threads)
     openblas_set_num_threads(int(opts.threads));
@@ -430,82 +604,111 @@ int run(int argc, char **argv) {
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
-  moefold_register();
   mfrt_model_info info{};
   if (mfrt_registry_model(&info) != MFRT_OK)
-    return failure("the compiled model registered no batch geometry "
-                   "(tokens/targets shape and vocabulary)");
+    return rootFailure("the compiled model registered no batch geometry "
+                       "(tokens/targets shape and vocabulary)");
   bool haveTrain = _mlir_ciface_moefold_train_step != nullptr;
   if (!haveTrain && !_mlir_ciface_moefold_eval)
-    return failure("the compiled model has neither moefold_train_step nor "
-                   "moefold_eval");
+    return rootFailure("the compiled model has neither moefold_train_step "
+                       "nor moefold_eval");
   if (!haveTrain && !opts.eval && !opts.gradCheck) {
     if (!opts.dumpGrads.empty() || !opts.save.empty())
-      return failure("this executable was compiled forward-only: no "
-                     "training step, so no --dump-grads or --save");
-    std::fprintf(stderr,
-                 "%s: compiled forward-only (no training step); "
-                 "evaluating\n",
-                 gProgram);
+      return rootFailure("this executable was compiled forward-only: no "
+                         "training step, so no --dump-grads or --save");
+    if (isRoot())
+      std::fprintf(stderr,
+                   "%s: compiled forward-only (no training step); "
+                   "evaluating\n",
+                   gProgram);
     opts.eval = true;
   }
 
-  if (!initialiseBuffers(opts.seed, error))
-    return failure(error);
+  // Group creation fails on every rank at once (mfrt_comm_create_group
+  // agrees on failures), so agreeing costs nothing more.
+  bool ok = dist::createGroups(error);
+  if (!agree(ok, error))
+    return 1;
+
+  ok = initialiseBuffers(opts.seed, error);
+  if (!agree(ok, error))
+    return 1;
   int64_t start = 0;
   if (!opts.load.empty()) {
     std::map<std::string, std::string> meta;
-    if (!loadCheckpoint(opts.load, meta, error))
-      return failure("cannot load checkpoint: " + error);
-    char *end = nullptr;
-    auto it = meta.find("step");
-    if (it == meta.end() ||
-        (start = std::strtoll(it->second.c_str(), &end, 10), *end) || start < 0)
-      return failure("cannot load checkpoint: " + checkpointFile(opts.load) +
-                     ": metadata 'step' is missing or not a step number");
-    std::fprintf(stderr, "%s: resumed from %s at step %lld\n", gProgram,
-                 checkpointFile(opts.load).c_str(),
-                 static_cast<long long>(start));
+    ok = loadCheckpoint(opts.load, meta, error, dist::rank());
+    if (!ok) {
+      error = "cannot load checkpoint: " + error;
+    } else {
+      char *end = nullptr;
+      auto it = meta.find("step");
+      if (it == meta.end() ||
+          (start = std::strtoll(it->second.c_str(), &end, 10), *end) ||
+          start < 0) {
+        ok = false;
+        error = "cannot load checkpoint: " + checkpointFile(opts.load) +
+                ": metadata 'step' is missing or not a step number";
+      }
+    }
+    if (!agree(ok, error))
+      return 1;
+    if (isRoot())
+      std::fprintf(stderr, "%s: resumed from %s at step %lld\n", gProgram,
+                   checkpointFile(opts.load).c_str(),
+                   static_cast<long long>(start));
   }
 
   Data data;
   std::string path = dataPath(opts);
   if (path.empty())
-    return failure("no --data given and no bundled corpus configured");
-  if (!data.open(path, info.vocab, error))
-    return failure(error);
+    return rootFailure("no --data given and no bundled corpus configured");
+  if (!agree(data.open(path, info.vocab, error), error))
+    return 1;
+  // This rank's rows of every global batch (all of them on one rank).
+  int64_t rowBegin = info.rank_rows ? info.rank_rows[dist::rank()] : 0;
   Batch batch;
   batch.init(info.batch, info.seq_len);
 
   int64_t params = 0, paramTensors = 0;
-  for (int64_t i = 0; i < mfrt_registry_count(); ++i)
-    if (mfrt_registry_buffer(i)->kind == MFRT_BUFFER_PARAM) {
-      params += mfrt_tensor_numel(&mfrt_registry_buffer(i)->tensor);
-      ++paramTensors;
-    }
+  for (int64_t i = 0; i < mfrt_registry_count(); ++i) {
+    const mfrt_buffer_info *b = mfrt_registry_buffer(i);
+    if (b->kind != MFRT_BUFFER_PARAM)
+      continue;
+    int64_t n = 1;
+    for (int32_t d = 0; d < b->tensor.rank; ++d)
+      n *= b->global_shape[d];
+    params += n;
+    ++paramTensors;
+  }
   const char *mesh = mfrt_registry_metadata("mesh");
   const char *optimizer = mfrt_registry_metadata("optimizer");
-  std::fprintf(
-      stderr,
-      "%s: %s model, %lld parameters in %lld tensors, batch %lldx%lld, "
-      "vocab %lld, mesh %s, optimizer %s; data %s (%lld tokens)\n",
-      gProgram, mfrt_dtype_name(mfrt_dtype(info.float_dtype)),
-      static_cast<long long>(params), static_cast<long long>(paramTensors),
-      static_cast<long long>(info.batch), static_cast<long long>(info.seq_len),
-      static_cast<long long>(info.vocab), mesh ? mesh : "?",
-      haveTrain ? (optimizer ? optimizer : "?") : "none", path.c_str(),
-      static_cast<long long>(mfrt_token_data_num_tokens(data.file)));
+  if (isRoot())
+    std::fprintf(
+        stderr,
+        "%s: %s model, %lld parameters in %lld tensors, batch %lldx%lld, "
+        "vocab %lld, mesh %s, optimizer %s; data %s (%lld tokens)\n",
+        gProgram, mfrt_dtype_name(mfrt_dtype(info.float_dtype)),
+        static_cast<long long>(params), static_cast<long long>(paramTensors),
+        static_cast<long long>(info.global_batch),
+        static_cast<long long>(info.seq_len),
+        static_cast<long long>(info.vocab), mesh ? mesh : "?",
+        haveTrain ? (optimizer ? optimizer : "?") : "none", path.c_str(),
+        static_cast<long long>(mfrt_token_data_num_tokens(data.file)));
 
   if (opts.gradCheck) {
-    if (!data.fill(start, batch, error))
+    if (!data.fill(start, info.global_batch, rowBegin, batch, error))
       return failure(error);
     return gradCheck(opts, info, batch);
   }
 
-  double tokensPerStep = double(info.batch * info.seq_len);
+  KillHook kill;
+  double tokensPerStep = double(info.global_batch * info.seq_len);
   for (int64_t s = start; s < start + opts.steps; ++s) {
-    if (!data.fill(s, batch, error))
-      return failure(error);
+    if (!agree(data.fill(s, info.global_batch, rowBegin, batch, error), error))
+      return 1;
+    // After the batch, before the step: the peers die waiting inside the
+    // compiled step's first collective.
+    kill.at(s);
     bool dumpNow = s == start && !opts.dumpGrads.empty();
     Snapshot initial;
     if (dumpNow)
@@ -519,34 +722,44 @@ int run(int argc, char **argv) {
                                       opts.lr, double(s + 1));
     double dt = now() - t0;
     double tps = dt > 0 ? tokensPerStep / dt : 0.0;
-    if (opts.eval)
-      std::printf("{\"step\":%lld,\"loss\":%s,\"tokens_per_s\":%s,"
-                  "\"eval\":true}\n",
-                  static_cast<long long>(s), jsonNumber(res.loss).c_str(),
-                  jsonNumber(std::round(tps * 10) / 10).c_str());
-    else
-      std::printf("{\"step\":%lld,\"loss\":%s,\"grad_norm\":%s,"
-                  "\"tokens_per_s\":%s,\"applied\":%s}\n",
-                  static_cast<long long>(s), jsonNumber(res.loss).c_str(),
-                  jsonNumber(res.gradNorm).c_str(),
-                  jsonNumber(std::round(tps * 10) / 10).c_str(),
-                  res.applied ? "true" : "false");
-    std::fflush(stdout);
-    if (!opts.eval && !res.applied)
-      std::fprintf(stderr,
-                   "%s: step %lld: gradient norm is not finite; "
-                   "update skipped\n",
-                   gProgram, static_cast<long long>(s));
-    if (opts.logEvery > 0 &&
-        ((s - start) % opts.logEvery == 0 || s + 1 == start + opts.steps))
-      std::fprintf(stderr, "step %6lld  loss %.6f  grad_norm %.4f  %.2f ms\n",
-                   static_cast<long long>(s), res.loss, res.gradNorm, dt * 1e3);
+    if (isRoot()) {
+      if (opts.eval)
+        std::printf("{\"step\":%lld,\"loss\":%s,\"tokens_per_s\":%s,"
+                    "\"eval\":true}\n",
+                    static_cast<long long>(s), jsonNumber(res.loss).c_str(),
+                    jsonNumber(std::round(tps * 10) / 10).c_str());
+      else
+        std::printf("{\"step\":%lld,\"loss\":%s,\"grad_norm\":%s,"
+                    "\"tokens_per_s\":%s,\"applied\":%s}\n",
+                    static_cast<long long>(s), jsonNumber(res.loss).c_str(),
+                    jsonNumber(res.gradNorm).c_str(),
+                    jsonNumber(std::round(tps * 10) / 10).c_str(),
+                    res.applied ? "true" : "false");
+      std::fflush(stdout);
+      if (!opts.eval && !res.applied)
+        std::fprintf(stderr,
+                     "%s: step %lld: gradient norm is not finite; "
+                     "update skipped\n",
+                     gProgram, static_cast<long long>(s));
+      if (opts.logEvery > 0 &&
+          ((s - start) % opts.logEvery == 0 || s + 1 == start + opts.steps))
+        std::fprintf(stderr, "step %6lld  loss %.6f  grad_norm %.4f  %.2f ms\n",
+                     static_cast<long long>(s), res.loss, res.gradNorm,
+                     dt * 1e3);
+    }
     if (dumpNow) {
-      if (!dumpGradients(opts.dumpGrads, initial, batch, res.loss, s, opts.seed,
-                         error))
-        return failure(error);
-      std::fprintf(stderr, "%s: wrote gradients of step %lld to %s\n", gProgram,
-                   static_cast<long long>(s), opts.dumpGrads.c_str());
+      // The whole batch of the step, for the reference: read on the root.
+      Batch whole;
+      whole.init(info.global_batch, info.seq_len);
+      ok = !isRoot() || data.fill(s, info.global_batch, 0, whole, error);
+      ok = ok && dumpGradients(opts.dumpGrads, initial, whole, res.loss, s,
+                               opts.seed, error);
+      if (!agree(ok, error))
+        return 1;
+      if (isRoot())
+        std::fprintf(stderr, "%s: wrote gradients of step %lld to %s\n",
+                     gProgram, static_cast<long long>(s),
+                     opts.dumpGrads.c_str());
     }
   }
 
@@ -563,13 +776,36 @@ int run(int argc, char **argv) {
         {"data", path},
         {"lr", jsonNumber(opts.lr)},
         {"dtype", mfrt_dtype_name(mfrt_dtype(info.float_dtype))}};
-    if (!saveCheckpoint(opts.save, meta, error))
-      return failure("cannot save checkpoint: " + error);
-    std::fprintf(stderr, "%s: saved %s at step %lld\n", gProgram,
-                 checkpointFile(opts.save).c_str(),
-                 static_cast<long long>(start + opts.steps));
+    ok = saveGlobalCheckpoint(opts.save, meta, error);
+    if (!agree(ok, "cannot save checkpoint: " + error))
+      return 1;
+    if (isRoot())
+      std::fprintf(stderr, "%s: saved %s at step %lld\n", gProgram,
+                   checkpointFile(opts.save).c_str(),
+                   static_cast<long long>(start + opts.steps));
   }
   return 0;
+}
+
+} // namespace
+
+int run(int argc, char **argv) {
+  if (argc > 0 && argv[0]) {
+    const char *slash = std::strrchr(argv[0], '/');
+    gProgram = slash ? slash + 1 : argv[0];
+  }
+  // The compiled model describes itself (buffers, geometry, world size and
+  // group tables) before anything else, so the ranks can start.
+  moefold_register();
+  std::string error;
+  const char *mesh = mfrt_registry_metadata("mesh");
+  if (!dist::init(&argc, &argv, mfrt_registry_world(), mesh, error))
+    return failure(error);
+  int code = runRanks(argc, argv);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  dist::finalize();
+  return code;
 }
 
 } // namespace moefold::driver

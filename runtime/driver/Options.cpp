@@ -12,9 +12,12 @@ namespace moefold::driver {
 const char *usageText() {
   return R"(usage: EXE --steps S --seed K [options]
 
-Trains the model compiled into this executable on one rank, printing one JSON
-object per step on stdout ({"step", "loss", "grad_norm", "tokens_per_s",
-"applied"}) and progress on stderr.
+Trains the model compiled into this executable, printing one JSON object per
+step on stdout ({"step", "loss", "grad_norm", "tokens_per_s", "applied"}) and
+progress on stderr. An executable compiled for N ranks (moefold-compile
+--mesh world=N,...) runs as `mpirun -np N EXE ...` with the same flags: rank 0
+prints, losses and gradient norms are the global ones, and --dump-grads and
+--save write global tensors (--load reads any mesh's checkpoint).
 
 required:
   --steps S             number of optimizer steps to run (>= 0); after
@@ -38,7 +41,7 @@ options:
   --grad-check N        compare the gradient of N random parameter elements
                         with central finite differences of the loss (4-point
                         stencil); exit status 1 when the worst relative error
-                        exceeds the tolerance
+                        exceeds the tolerance (single-rank executables)
   --fd-step H           finite-difference step (default 1e-4 for f64 models,
                         1e-2 for f32)
   --grad-check-tol T    tolerance of the worst relative error

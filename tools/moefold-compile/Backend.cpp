@@ -34,6 +34,7 @@ namespace moefold::compile {
 namespace {
 
 std::string targetCPU;
+bool multiRank = false;
 
 /// A host TargetMachine (PIC, so the object links into PIE executables).
 std::unique_ptr<TargetMachine> hostTargetMachine(std::string &error) {
@@ -78,11 +79,22 @@ std::string fromEnv(const char *name, const char *fallback) {
   return v && *v ? v : fallback;
 }
 
-/// The runtime libraries, in link order (driver first).
+/// The runtime libraries, in link order (driver first). Multi-rank programs
+/// take the driver's MPI side, the collective shims and the comm backend.
 SmallVector<std::string> runtimeLibraries() {
   std::string dir = fromEnv("MOEFOLD_RUNTIME_LIB_DIR", "");
-  SmallVector<std::string> libs = {MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB,
-                                   MOEFOLD_MLIR_ABI_LIB, MOEFOLD_RUNTIME_LIB};
+  SmallVector<std::string> libs;
+#if MOEFOLD_HAVE_MPI
+  if (multiRank)
+    libs = {MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB,
+            MOEFOLD_DRIVER_MPI_LIB,  MOEFOLD_MLIR_ABI_COMM_LIB,
+            MOEFOLD_MLIR_ABI_LIB,    MOEFOLD_RUNTIME_COMM_LIB,
+            MOEFOLD_RUNTIME_LIB};
+  else
+#endif
+    libs = {MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB,
+            MOEFOLD_DRIVER_LOCAL_LIB, MOEFOLD_MLIR_ABI_LIB,
+            MOEFOLD_RUNTIME_LIB};
   if (!dir.empty())
     for (std::string &lib : libs)
       lib = dir + "/" + sys::path::filename(lib).str();
@@ -99,6 +111,15 @@ SmallVector<std::string> linkArguments(StringRef object, StringRef output) {
   StringRef(blasText).split(blas, ';', -1, false);
   for (StringRef b : blas)
     args.push_back(b.str());
+#if MOEFOLD_HAVE_MPI
+  if (multiRank) {
+    std::string mpiText = fromEnv("MOEFOLD_MPI_LIBS", MOEFOLD_MPI_LIBS);
+    SmallVector<StringRef> mpi;
+    StringRef(mpiText).split(mpi, ';', -1, false);
+    for (StringRef m : mpi)
+      args.push_back(m.str());
+  }
+#endif
   args.push_back("-lm");
   args.push_back("-lpthread");
   return args;
@@ -107,6 +128,10 @@ SmallVector<std::string> linkArguments(StringRef object, StringRef output) {
 } // namespace
 
 void setTargetCPU(StringRef cpu) { targetCPU = cpu.str(); }
+
+void setMultiRank(bool enabled) { multiRank = enabled; }
+
+bool haveMPI() { return MOEFOLD_HAVE_MPI; }
 
 std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
                                              LLVMContext &ctx,

@@ -17,6 +17,13 @@ namespace moefold::compile {
 /// host CPU with all its features, anything else an LLVM CPU name.
 void setTargetCPU(llvm::StringRef cpu);
 
+/// Links the MPI side of the driver, the collective shims and the comm
+/// backend (programs compiled for more than one rank).
+void setMultiRank(bool enabled);
+
+/// Whether this build has the MPI comm backend.
+bool haveMPI();
+
 /// Translates a module in the LLVM dialect to LLVM IR for the host and
 /// optimises it at O2. Returns null after reporting an error.
 std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,

@@ -1,13 +1,17 @@
 //===- moefold-compile.cpp - moe model -> native training executable ------===//
 //
-//   moefold-compile MODEL.mlir --mesh world=1 [--optimizer adamw|sgd]
-//                   [--max-grad-norm X] [--emit=moe|mlir|llvm|obj|exe] -o EXE
+//   moefold-compile MODEL.mlir --mesh world=N[,tp=T][,ep=E][,etp=1]
+//                   [--optimizer adamw|sgd] [--max-grad-norm X]
+//                   [--emit=moe|mlir|llvm|obj|exe] -o EXE
 //
 // Parses and verifies the model, differentiates it and builds the training
-// step (moe-autodiff, moe-build-train-step), lowers it to runtime calls
-// (moe-lower-to-runtime) and the LLVM dialect, translates to LLVM IR,
-// optimises (O2), emits a host object and links it with the driver and the
-// runtime. See docs/lowering.md and docs/executable.md.
+// step (moe-autodiff, moe-build-train-step); for more than one rank sets the
+// model's mesh to --mesh and partitions the step into the program one rank
+// runs (moe-propagate-placements, moe-partition, the local SPMD type check);
+// lowers it to runtime calls (moe-lower-to-runtime) and the LLVM dialect,
+// translates to LLVM IR, optimises (O2), emits a host object and links it
+// with the driver and the runtime (and, for several ranks, the MPI comm
+// backend). See docs/lowering.md, docs/executable.md, docs/multi-rank.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +19,11 @@
 
 #include "moefold/Conversion/MoEToRuntime/Passes.h"
 #include "moefold/Dialect/MoE/IR/MoEDialect.h"
+#include "moefold/Dialect/SPMD/Analysis/LocalTypeAnalysis.h"
+#include "moefold/Dialect/SPMD/IR/SPMDOps.h"
 #include "moefold/InitAllDialects.h"
 #include "moefold/InitAllPasses.h"
+#include "moefold/Placement/MeshLayout.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -44,6 +51,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <set>
+
 using namespace mlir;
 using namespace moefold;
 namespace cl = llvm::cl;
@@ -58,8 +67,9 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (EXE)"),
                                 cl::value_desc("file"), cl::cat(category));
 cl::opt<std::string>
     meshSpec("mesh",
-             cl::desc("Device mesh: world=N[,tp=..,ep=..,etp=..]. Only "
-                      "world=1 (the single-rank program) is supported yet"),
+             cl::desc("Device mesh: world=N[,tp=T][,ep=E][,etp=1] (dp = N/T "
+                      "and edp = N/(E*etp) are derived; world=1 is the "
+                      "single-rank program)"),
              cl::value_desc("spec"), cl::cat(category));
 cl::opt<std::string> backend("backend",
                              cl::desc("Compute backend: cpu (default)"),
@@ -98,8 +108,23 @@ cl::opt<std::string> targetCPU(
              "LLVM CPU name"),
     cl::init(""), cl::cat(category));
 
-cl::opt<bool> verbose("v", cl::desc("Print the link command"), cl::init(false),
-                      cl::cat(category));
+cl::opt<bool> verbose("v",
+                      cl::desc("Print the pipeline's steps and the link "
+                               "command"),
+                      cl::init(false), cl::cat(category));
+
+enum class VerifyTypes { None, Forward, All };
+cl::opt<VerifyTypes> verifyTypes(
+    "verify-types",
+    cl::desc("Local SPMD type check of the per-rank program (world > 1)"),
+    cl::init(VerifyTypes::Forward),
+    cl::values(clEnumValN(VerifyTypes::None, "none", "no check"),
+               clEnumValN(VerifyTypes::Forward, "forward",
+                          "functions without gradient or optimizer ops "
+                          "(default: the checker has no typing rules for "
+                          "those yet)"),
+               clEnumValN(VerifyTypes::All, "all", "every function")),
+    cl::cat(category));
 
 enum class Emit { MoE, MLIR, LLVM, Obj, Exe };
 cl::opt<Emit> emit(
@@ -107,7 +132,8 @@ cl::opt<Emit> emit(
     cl::values(
         clEnumValN(Emit::MoE, "moe",
                    "the training program in the moe dialect (after "
-                   "moe-autodiff and moe-build-train-step)"),
+                   "moe-autodiff and moe-build-train-step; for world > 1 "
+                   "the per-rank program after moe-partition)"),
         clEnumValN(Emit::MLIR, "mlir",
                    "runtime calls on memrefs (after moe-lower-to-runtime)"),
         clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR (text)"),
@@ -118,36 +144,47 @@ cl::opt<Emit> emit(
 const char *kOverview =
     R"(moefold-compile: compile a moe-dialect model into a training executable
 
-  moefold-compile MODEL.mlir --mesh world=1 [--optimizer adamw|sgd]
-                  [--max-grad-norm X] [--emit=moe|mlir|llvm|obj|exe] -o EXE
+  moefold-compile MODEL.mlir --mesh world=N[,tp=T][,ep=E][,etp=1]
+                  [--optimizer adamw|sgd] [--max-grad-norm X]
+                  [--emit=moe|mlir|llvm|obj|exe] -o EXE
 
 MODEL.mlir holds moe.param declarations and one function whose single result
 carries {moe.loss} and whose arguments are the tokens and targets
 (tensor<BxSxi32>). The compiler differentiates it (moe-autodiff), builds the
 training step with the chosen optimizer and gradient clipping
-(moe-build-train-step), lowers it to calls into the moefold runtime
-(moe-lower-to-runtime), to LLVM IR (optimised at O2) and to a host object,
-and links that with the runtime's driver into EXE. Run `EXE --help` for the
-executable's flags (--steps, --seed, --lr, --data, --save, --load, ...).
+(moe-build-train-step); for world > 1 it sets the model's spmd.mesh to the
+--mesh shape and partitions the step into the program every rank runs
+(moe-propagate-placements, moe-partition, the local SPMD type check). It
+lowers the program to calls into the moefold runtime (moe-lower-to-runtime),
+to LLVM IR (optimised at O2) and to a host object, and links that with the
+runtime's driver into EXE (with the MPI backend for world > 1: run it with
+`mpirun -np N EXE ...`). Run `EXE --help` for the executable's flags
+(--steps, --seed, --lr, --data, --save, --load, ...).
 
 Environment: MOEFOLD_CXX (linker driver), MOEFOLD_RUNTIME_LIB_DIR (directory
 of the runtime's static libraries), MOEFOLD_BLAS_LIBS (';'-separated BLAS
 link arguments) override the paths configured at build time.
 )";
 
-/// Parses --mesh; only the single-rank mesh is accepted for now.
-LogicalResult checkMesh(StringRef spec) {
-  auto fail = [&](const Twine &why) {
+/// The --mesh flag: world=N[,tp=T][,ep=E][,etp=1]; dp and edp are derived
+/// (and may be given when they agree).
+struct MeshFlag {
+  int64_t world = 1, tp = 1, ep = 1, etp = 1;
+};
+
+/// Parses and checks --mesh with the placement algebra (its messages).
+FailureOr<MeshFlag> parseMesh(StringRef spec) {
+  auto fail = [&](const Twine &why) -> FailureOr<MeshFlag> {
     llvm::errs() << "moefold-compile: error: " << why << "\n";
     return failure();
   };
   if (spec.empty())
     return fail("missing --mesh (use --mesh world=1 for the single-rank "
-                "program)");
+                "program, --mesh world=N,tp=T for N ranks)");
   SmallVector<StringRef> parts;
   spec.split(parts, ',');
-  int64_t world = -1;
-  bool multi = false;
+  MeshFlag mesh;
+  std::optional<int64_t> world, dp, edp;
   llvm::StringSet<> seen;
   for (StringRef part : parts) {
     auto [key, value] = part.split('=');
@@ -167,17 +204,120 @@ LogicalResult checkMesh(StringRef spec) {
     if (!seen.insert(key).second)
       return fail("invalid --mesh '" + spec + "': axis '" + key +
                   "' given twice");
+    if ((key == "pp" || key == "cp") && n > 1)
+      return fail("invalid --mesh '" + spec + "': " + key + " = " + Twine(n) +
+                  ": pipeline and context parallelism are not supported yet");
     if (key == "world")
       world = n;
-    multi |= n > 1;
+    else if (key == "tp")
+      mesh.tp = n;
+    else if (key == "ep")
+      mesh.ep = n;
+    else if (key == "etp")
+      mesh.etp = n;
+    else if (key == "dp")
+      dp = n;
+    else if (key == "edp")
+      edp = n;
   }
-  if (world < 0)
+  if (!world)
     return fail("invalid --mesh '" + spec + "': world=N is required");
-  if (multi)
-    return fail("--mesh " + spec +
-                ": multi-rank meshes arrive with the partitioning work "
-                "(moe-partition); only --mesh world=1 is supported yet");
-  return success();
+  mesh.world = *world;
+  if (llvm::Expected<placement::MeshLayout> layout =
+          placement::MeshLayout::create(mesh.world, mesh.tp, mesh.ep,
+                                        mesh.etp)) {
+    if (dp && *dp != layout->getDp())
+      return fail("invalid --mesh '" + spec + "': dp = " + Twine(*dp) +
+                  " but world / tp = " + Twine(mesh.world) + " / " +
+                  Twine(mesh.tp) + " = " + Twine(layout->getDp()) +
+                  " (dp is derived; leave it out)");
+    if (edp && *edp != layout->getEdp())
+      return fail("invalid --mesh '" + spec + "': edp = " + Twine(*edp) +
+                  " but world / (ep * etp) = " + Twine(layout->getEdp()) +
+                  " (edp is derived; leave it out)");
+  } else {
+    return fail("invalid --mesh '" + spec +
+                "': " + llvm::toString(layout.takeError()));
+  }
+  return mesh;
+}
+
+/// Sets the model's spmd.mesh to the --mesh shape (adding one when the
+/// model has none): the model's placements are kept, and an axis of size 1
+/// makes a placement on it trivially replicated.
+LogicalResult setMesh(ModuleOp module, const MeshFlag &flag) {
+  auto meshes = llvm::to_vector(module.getOps<spmd::MeshOp>());
+  if (meshes.size() > 1) {
+    InFlightDiagnostic d = meshes[1].emitError(
+        "the model declares more than one spmd.mesh; --mesh sets one");
+    d.attachNote(meshes[0].getLoc()) << "the first one is here";
+    return d;
+  }
+  if (meshes.empty()) {
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToStart(module.getBody());
+    auto mesh = spmd::MeshOp::create(
+        b, module.getLoc(), "mesh", flag.world, b.getStrArrayAttr({"dp", "tp"}),
+        b.getDenseI64ArrayAttr({ShapedType::kDynamic, flag.tp}),
+        b.getStrArrayAttr({"edp", "ep", "etp"}),
+        b.getDenseI64ArrayAttr({ShapedType::kDynamic, flag.ep, flag.etp}));
+    (void)mesh;
+    return verify(module);
+  }
+  spmd::MeshOp mesh = meshes[0];
+  auto sizesFor = [&](ArrayAttr axes) {
+    SmallVector<int64_t> sizes;
+    for (StringRef axis : axes.getAsValueRange<StringAttr>())
+      sizes.push_back(axis == "tp"    ? flag.tp
+                      : axis == "ep"  ? flag.ep
+                      : axis == "etp" ? flag.etp
+                                      : ShapedType::kDynamic);
+    return sizes;
+  };
+  mesh.setWorld(flag.world);
+  mesh.setDenseSizes(sizesFor(mesh.getDenseAxes()));
+  mesh.setExpertSizes(sizesFor(mesh.getExpertAxes()));
+  // Placements that do not fit the new shape are reported here, at the
+  // declarations (e.g. a dimension not divisible by its axis size).
+  return verify(module);
+}
+
+/// The local SPMD type check of the per-rank program: every typed function,
+/// or (VerifyTypes::Forward) those without gradient and optimizer ops, for
+/// which the checker has no typing rules yet.
+LogicalResult checkLocalTypes(ModuleOp module, VerifyTypes mode) {
+  if (mode == VerifyTypes::None)
+    return success();
+  auto isBackward = [](Operation *op) {
+    StringRef name = op->getName().getStringRef();
+    return name.ends_with("_grad") || name == "moe.adamw_step" ||
+           name == "moe.sgd_step" || name == "moe.clip_scale" ||
+           name == "moe.global_norm" || name == "moe.set_param" ||
+           name == "moe.set_state" || name == "moe.get_state";
+  };
+  bool ok = true;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || !spmd::LocalTypeAnalysis::isTypedFunction(func))
+      continue;
+    bool backward = func.walk([&](Operation *op) {
+                          return isBackward(op) ? WalkResult::interrupt()
+                                                : WalkResult::advance();
+                        })
+                        .wasInterrupted();
+    if (backward && mode == VerifyTypes::Forward) {
+      if (verbose)
+        llvm::errs() << "moefold-compile: local types: @" << func.getName()
+                     << " skipped (gradient/optimizer ops)\n";
+      continue;
+    }
+    spmd::LocalTypeAnalysis analysis(func);
+    bool checked = succeeded(analysis.run());
+    ok &= checked;
+    if (verbose && checked)
+      llvm::errs() << "moefold-compile: local types: @" << func.getName()
+                   << " checked\n";
+  }
+  return success(ok);
 }
 
 bool passRegistered(StringRef name) {
@@ -279,12 +419,18 @@ LogicalResult checkTrainStep(ModuleOp module, func::FuncOp loss) {
 
 /// Makes the executable's entry points: moefold_eval (a copy of the loss
 /// function) and moefold_train_step stay public, everything else becomes
-/// private and unused functions disappear.
-LogicalResult prepareEntries(ModuleOp module, func::FuncOp loss) {
+/// private and unused functions disappear. With several ranks the eval
+/// entry returns the whole loss (no {moe.loss}: the partitioner all-reduces
+/// it like the step's), not this rank's share.
+LogicalResult prepareEntries(ModuleOp module, func::FuncOp loss,
+                             bool multiRank) {
   if (!module.lookupSymbol("moefold_eval")) {
     func::FuncOp eval = loss.clone();
     eval.setName("moefold_eval");
     eval.setPublic();
+    if (multiRank)
+      eval.removeResultAttr(0, StringAttr::get(module.getContext(),
+                                               moe::MoEDialect::kLossAttrName));
     module.push_back(eval);
   }
   for (auto f : module.getOps<func::FuncOp>())
@@ -318,8 +464,15 @@ int main(int argc, char **argv) {
   registerAllPasses();
   cl::ParseCommandLineOptions(argc, argv, kOverview);
 
-  if (failed(checkMesh(meshSpec)))
+  FailureOr<MeshFlag> mesh = parseMesh(meshSpec);
+  if (failed(mesh))
     return 1;
+  bool multiRank = mesh->world > 1;
+  if (multiRank && !compile::haveMPI())
+    return fail("--mesh " + meshSpec +
+                ": this moefold build has no MPI communication backend "
+                "(install an MPI, e.g. libopenmpi-dev, and rebuild); only "
+                "--mesh world=1 can be compiled");
   if (backend == "cuda")
     return fail("--backend cuda: the CUDA backend is not available yet; use "
                 "--backend cpu");
@@ -339,6 +492,9 @@ int main(int argc, char **argv) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
+  // Diagnostics name the op at its source location; the generic form of the
+  // op mid-pipeline only adds noise for a user.
+  context.printOpOnDiagnostic(false);
 
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -348,6 +504,17 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  // The pipeline holds several copies of the user's function (the loss
+  // function, its gradient, the training step, the eval entry): a problem
+  // with one of its ops is reported once, not once per copy.
+  std::set<std::string> reported;
+  ScopedDiagnosticHandler dedup(&context, [&](Diagnostic &d) {
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    os << d.getLocation() << '|' << static_cast<int>(d.getSeverity()) << '|'
+       << d.str();
+    return success(!reported.insert(os.str()).second);
+  });
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return 1;
@@ -363,6 +530,10 @@ int main(int argc, char **argv) {
 
   FailureOr<func::FuncOp> loss = findLossFunction(*module);
   if (failed(loss))
+    return 1;
+  // Several ranks: the model's mesh takes the --mesh shape (its placements
+  // are checked against it here).
+  if (multiRank && failed(setMesh(*module, *mesh)))
     return 1;
 
   // Training: differentiate and build the step, when those passes exist.
@@ -384,7 +555,8 @@ int main(int argc, char **argv) {
     if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
       return fail("cannot build the training pipeline '" + pipeline + "'");
     if (failed(pm.run(*module)))
-      return 1;
+      return fail("differentiating the model or building the training step "
+                  "failed (see the diagnostics above)");
     if (!module->lookupSymbol("moefold_train_step"))
       return fail("moe-build-train-step produced no @moefold_train_step");
   }
@@ -396,8 +568,28 @@ int main(int argc, char **argv) {
                     "moe-build-train-step are not available in this build; "
                     "the executable evaluates the loss only\n";
   }
-  if (failed(prepareEntries(*module, *loss)))
+  if (failed(prepareEntries(*module, *loss, multiRank)))
     return 1;
+
+  // Several ranks: the program one rank runs, with every collective
+  // derived from placements, and the checker's verdict on it.
+  if (multiRank) {
+    if (!passRegistered("moe-propagate-placements") ||
+        !passRegistered("moe-partition"))
+      return fail("--mesh " + meshSpec +
+                  ": this build has no moe-propagate-placements / "
+                  "moe-partition passes");
+    PassManager pm(&context);
+    if (failed(parsePassPipeline("moe-propagate-placements,moe-partition", pm,
+                                 llvm::errs())))
+      return fail("cannot build the partitioning pipeline");
+    if (failed(pm.run(*module)))
+      return fail("partitioning the training step for --mesh " + meshSpec +
+                  " failed (see the diagnostics above)");
+    if (failed(checkLocalTypes(*module, verifyTypes)))
+      return fail("the partitioned program does not type-check "
+                  "(spmd-verify-types; see the diagnostics above)");
+  }
 
   // Metadata the executable reports and checkpoints.
   Builder b(&context);
@@ -427,7 +619,8 @@ int main(int argc, char **argv) {
     if (emit != Emit::MoE)
       pm.addPass(createMoELowerToRuntimePass());
     if (failed(pm.run(*module)))
-      return 1;
+      return fail("lowering to runtime calls failed (see the diagnostics "
+                  "above)");
   }
   if (emit == Emit::MoE || emit == Emit::MLIR)
     return writeText([&](llvm::raw_ostream &os) { module->print(os); });
@@ -439,6 +632,7 @@ int main(int argc, char **argv) {
       return 1;
   }
   compile::setTargetCPU(targetCPU);
+  compile::setMultiRank(multiRank);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       compile::translateAndOptimize(*module, llvmContext, errorMessage);

@@ -181,4 +181,37 @@ TEST(DriverCheckpoint, MissingTensorAndFile) {
   EXPECT_EQ(err, "'" + file + "' is not a directory");
 }
 
+// A multi-rank driver saves the gathered global tensors and every rank loads
+// its own slice: rank 1 of world 2 holds rows 2..3 of a [4, 3] tensor.
+TEST(DriverCheckpoint, GlobalTensorsSavedSlicesLoaded) {
+  TwoBuffers b; // w [2, 3] f32, adam_m.w [3] f64
+  mfrt_register_world(2);
+  const int64_t global[] = {4, 3};
+  const int64_t offsets[] = {0, 0, 2, 0};
+  mfrt_register_buffer_layout("w", 2, global, offsets);
+  // The global w as the root gathered it.
+  std::vector<float> all = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  std::vector<mfrt_tensor> tensors(2);
+  tensors[0] = mfrt_registry_find("w")->tensor;
+  tensors[0].shape[0] = 4;
+  tensors[0].data = all.data();
+  tensors[1] = mfrt_registry_find("adam_m.w")->tensor;
+  std::string err;
+  ASSERT_TRUE(saveCheckpoint(b.dir, {{"step", "3"}}, err, &tensors)) << err;
+  std::map<std::string, std::string> meta;
+  ASSERT_TRUE(loadCheckpoint(b.dir, meta, err, /*rank=*/1)) << err;
+  EXPECT_EQ(b.w.v, (std::vector<float>{6, 7, 8, 9, 10, 11}));
+  ASSERT_TRUE(loadCheckpoint(b.dir, meta, err, /*rank=*/0)) << err;
+  EXPECT_EQ(b.w.v, (std::vector<float>{0, 1, 2, 3, 4, 5}));
+  // A checkpoint of the local shape is not the model's global tensor.
+  mfrt_registry_reset();
+  TwoBuffers c;
+  ASSERT_TRUE(saveCheckpoint(c.dir, {{"step", "1"}}, err)) << err;
+  mfrt_register_world(2);
+  mfrt_register_buffer_layout("w", 2, global, offsets);
+  EXPECT_FALSE(loadCheckpoint(c.dir, meta, err, 1));
+  EXPECT_EQ(err, c.dir + "/checkpoint.safetensors: tensor 'w' has shape "
+                         "[2, 3] F32 but the model's is [4, 3] F32");
+}
+
 } // namespace

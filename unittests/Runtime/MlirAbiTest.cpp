@@ -183,6 +183,135 @@ TEST(Registry, BuffersGeometryMetadata) {
   EXPECT_EQ(mfrt_registry_model(&info), MFRT_ERROR_INVALID_ARGUMENT);
 }
 
+// A multi-rank program (docs/multi-rank.md) registers its world, the group
+// tables of its collectives, the slice of each global tensor every rank
+// holds and the split of the batch. The tables here are those of world 4 =
+// dp 2 x tp 2 (rank = 2 dp + tp), derived by hand.
+TEST(Registry, MultiRankTablesAndSlices) {
+  mfrt_registry_reset();
+  EXPECT_EQ(mfrt_registry_world(), 1);
+  Tensor<float> w({8, 2}), n({8});
+  Desc dw(w.v.data(), w.shape), dn(n.v.data(), n.shape);
+  mfrt_register_world(4);
+  mfrt_register_buffer_f32("w", MFRT_BUFFER_PARAM, 1, MFRT_INIT_NORMAL, 0.02, 1,
+                           "param", "", MR(dw));
+  mfrt_register_buffer_f32("n", MFRT_BUFFER_PARAM, 2, MFRT_INIT_ONES, 0, 2,
+                           "param", "", MR(dn));
+  const int64_t global[] = {8, 4};
+  const int64_t offsets[] = {0, 0, 0, 2, 0, 0, 0, 2}; // [rank][dim]
+  mfrt_register_buffer_layout("w", 2, global, offsets);
+  mfrt_register_model(2, 16, 256, MFRT_F32);
+  const int64_t rows[] = {0, 0, 2, 2};
+  mfrt_register_batch_layout(4, rows);
+  const int64_t tp[] = {0, 1, 2, 3}, dp[] = {0, 2, 1, 3};
+  mfrt_register_group_table(0, "dense.tp", 2, 2, tp);
+  mfrt_register_group_table(1, "dense.dp", 2, 2, dp);
+
+  EXPECT_EQ(mfrt_registry_world(), 4);
+  const mfrt_buffer_info *b = mfrt_registry_find("w");
+  EXPECT_EQ(b->global_shape[0], 8);
+  EXPECT_EQ(b->global_shape[1], 4);
+  EXPECT_EQ(b->tensor.shape[1], 2);
+  EXPECT_FALSE(mfrt_buffer_is_whole(b));
+  int64_t o[2];
+  mfrt_buffer_slice_offsets(b, 3, o);
+  EXPECT_EQ(o[0], 0);
+  EXPECT_EQ(o[1], 2);
+  // A buffer without a layout is whole everywhere: zero offsets.
+  const mfrt_buffer_info *whole = mfrt_registry_find("n");
+  EXPECT_TRUE(mfrt_buffer_is_whole(whole));
+  EXPECT_EQ(whole->rank_offsets, nullptr);
+  EXPECT_EQ(whole->global_shape[0], 8);
+
+  mfrt_model_info info{};
+  ASSERT_OK(mfrt_registry_model(&info));
+  EXPECT_EQ(info.batch, 2);
+  EXPECT_EQ(info.global_batch, 4);
+  ASSERT_NE(info.rank_rows, nullptr);
+  EXPECT_EQ(info.rank_rows[2], 2);
+
+  ASSERT_EQ(mfrt_registry_group_table_count(), 2);
+  const mfrt_group_table *t = mfrt_registry_group_table(1);
+  EXPECT_STREQ(t->name, "dense.dp");
+  EXPECT_EQ(t->num_groups, 2);
+  EXPECT_EQ(t->group_size, 2);
+  // Rank 3's dp group is {1, 3}: the table's row, in the compiler's order.
+  const int64_t *mine = mfrt_group_table_find(t, 3);
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine[0], 1);
+  EXPECT_EQ(mine[1], 3);
+  EXPECT_EQ(mfrt_group_table_find(t, 4), nullptr);
+  EXPECT_EQ(mfrt_registry_group_table(2), nullptr);
+
+  mfrt_registry_reset();
+  EXPECT_EQ(mfrt_registry_world(), 1);
+  EXPECT_EQ(mfrt_registry_group_table_count(), 0);
+}
+
+// A single-rank program registers no layouts: every buffer is whole and the
+// batch is not split.
+TEST(Registry, SingleRankDefaults) {
+  mfrt_registry_reset();
+  Tensor<float> w({4, 8});
+  Desc dw(w.v.data(), w.shape);
+  mfrt_register_buffer_f32("w", MFRT_BUFFER_PARAM, 1, MFRT_INIT_NORMAL, 0.02, 1,
+                           "param", "", MR(dw));
+  mfrt_register_model(2, 16, 256, MFRT_F32);
+  const mfrt_buffer_info *b = mfrt_registry_find("w");
+  EXPECT_TRUE(mfrt_buffer_is_whole(b));
+  EXPECT_EQ(b->global_shape[1], 8);
+  mfrt_model_info info{};
+  ASSERT_OK(mfrt_registry_model(&info));
+  EXPECT_EQ(info.global_batch, 2);
+  EXPECT_EQ(info.rank_rows, nullptr);
+  mfrt_registry_reset();
+}
+
+// Inconsistent tables are fatal at registration (the compiled program is
+// broken), naming the table or buffer.
+TEST(RegistryDeathTest, InconsistentTablesAreFatal) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto registerWorld = [] {
+    mfrt_registry_reset();
+    mfrt_register_world(4);
+  };
+  const int64_t twice[] = {0, 1, 1, 3};
+  EXPECT_EXIT(
+      (registerWorld(), mfrt_register_group_table(0, "dense.tp", 2, 2, twice)),
+      ::testing::ExitedWithCode(1),
+      "moefold runtime: moefold_register: group table 'dense.tp': "
+      "member 1 is out of range or listed twice");
+  const int64_t three[] = {0, 1, 2};
+  EXPECT_EXIT(
+      (registerWorld(), mfrt_register_group_table(0, "dense.tp", 1, 3, three)),
+      ::testing::ExitedWithCode(1),
+      "group table 'dense.tp': expected groups covering the world "
+      "of 4 ranks");
+  const int64_t ok[] = {0, 1, 2, 3};
+  EXPECT_EXIT(
+      (registerWorld(), mfrt_register_group_table(1, "dense.tp", 2, 2, ok)),
+      ::testing::ExitedWithCode(1),
+      "group table 'dense.tp': ids must be registered in order");
+  const int64_t shape[] = {8, 4};
+  EXPECT_EXIT((registerWorld(),
+               mfrt_register_buffer_layout("nothing", 2, shape, nullptr)),
+              ::testing::ExitedWithCode(1),
+              "layout of 'nothing': no such "
+              "buffer");
+  auto badSlice = [&] {
+    registerWorld();
+    Tensor<float> w({8, 2});
+    Desc dw(w.v.data(), w.shape);
+    mfrt_register_buffer_f32("w", MFRT_BUFFER_PARAM, 1, MFRT_INIT_ZEROS, 0, 1,
+                             "param", "", MR(dw));
+    const int64_t off[] = {0, 0, 0, 2, 0, 0, 0, 3}; // rank 3: cols 3..4
+    mfrt_register_buffer_layout("w", 2, shape, off);
+  };
+  EXPECT_EXIT(
+      badSlice(), ::testing::ExitedWithCode(1),
+      "layout of 'w': the slice of rank 3 leaves the global shape in dim 1");
+}
+
 TEST(Registry, ParamIdIsFnv1aOfTheName) {
   // The values moe-lower-to-runtime bakes in (lower-to-runtime-register.mlir).
   EXPECT_EQ(mfrt_param_id_of("embed"), 796654122392472174ull);

@@ -18,6 +18,7 @@
 #include "moefold/Dialect/SPMD/IR/SPMDOps.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace moefold {
@@ -36,25 +37,61 @@ bool isMoEOrSPMD(Operation *op) {
   return d && (isa<moe::MoEDialect>(d) || isa<spmd::SPMDDialect>(d));
 }
 
+bool hasTensorType(Operation *op) {
+  auto isTensor = [](Type t) { return isa<TensorType>(t); };
+  return llvm::any_of(op->getOperandTypes(), isTensor) ||
+         llvm::any_of(op->getResultTypes(), isTensor);
+}
+
+/// arith and math ops on tensors (moe-partition's scalars).
+bool isTensorArith(Operation *op) {
+  Dialect *d = op->getDialect();
+  return d && (isa<arith::ArithDialect>(d) || isa<math::MathDialect>(d)) &&
+         hasTensorType(op);
+}
+
 /// Diagnoses what the runtime cannot run. Returns failure after reporting
 /// every problem.
 LogicalResult checkInput(ModuleOp module) {
   bool ok = true;
   module.walk([&](Operation *op) {
+    if (isTensorArith(op)) {
+      std::string why;
+      if (!isSupportedTensorArith(op, why)) {
+        op->emitError() << "'" << op->getName() << "' on "
+                        << op->getResultTypes().front()
+                        << " has no lowering to the runtime: " << why;
+        ok = false;
+      }
+      return;
+    }
     if (isa<spmd::MeshOp>(op) || !isMoEOrSPMD(op))
       return;
     StringRef name = op->getName().getStringRef();
+    bool isSPMD = isa<spmd::SPMDDialect>(op->getDialect());
     if (!hasRuntimeLowering(name)) {
       op->emitError() << "'" << name << "' has no lowering to the runtime";
       ok = false;
       return;
     }
+    bool reported = false;
     auto checkType = [&](Type type) {
       auto tensor = dyn_cast<RankedTensorType>(type);
-      if (!tensor)
+      if (!tensor || reported)
         return;
       Type element = tensor.getElementType();
-      if (isa<FloatType>(element) && !element.isF32() && !element.isF64()) {
+      if (isSPMD) {
+        // The comm backend's element types, one error per op.
+        if (!element.isF32() && !element.isF64() && !element.isInteger(32) &&
+            !element.isInteger(64)) {
+          op->emitError() << "'" << name << "' on " << element
+                          << " tensors has no lowering to the runtime (the "
+                             "collectives move f32, f64, i32 or i64)";
+          ok = false;
+          reported = true;
+        }
+      } else if (isa<FloatType>(element) && !element.isF32() &&
+                 !element.isF64()) {
         op->emitError() << "'" << name << "' on " << element
                         << " tensors has no lowering to the runtime (the "
                            "CPU kernels take f32 or f64)";
@@ -120,15 +157,17 @@ LogicalResult checkInput(ModuleOp module) {
   return success(ok);
 }
 
-/// Drops moe.* argument and result attributes (moe.loss, moe.grad_of): the
-/// symbols they name are about to disappear.
+/// Drops moe.* and spmd.* argument and result attributes (moe.loss,
+/// moe.grad_of, moe.global_type, spmd.local, ...): the symbols they name are
+/// about to disappear, and LLVM has no use for them.
 void stripMoEAttributes(func::FuncOp func) {
   auto strip = [](DictionaryAttr dict) -> DictionaryAttr {
     if (!dict)
       return dict;
     SmallVector<NamedAttribute> kept;
     for (NamedAttribute a : dict)
-      if (!a.getName().getValue().starts_with("moe."))
+      if (!a.getName().getValue().starts_with("moe.") &&
+          !a.getName().getValue().starts_with("spmd."))
         kept.push_back(a);
     return DictionaryAttr::get(dict.getContext(), kept);
   };
@@ -221,6 +260,17 @@ void MoELowerToRuntimePass::runOnOperation() {
 
   LoweringState state;
   Geometry geometry = findGeometry(module);
+  // Per-rank programs: group tables, buffer slices, batch split (needs the
+  // mesh, erased below).
+  if (failed(collectDistribution(module, state, geometry)))
+    return signalPassFailure();
+  auto keepLayout = [&](BufferInfo &info) {
+    auto it = state.buffers.find(info.name);
+    if (it == state.buffers.end())
+      return;
+    info.globalShape = it->second.globalShape;
+    info.rankOffsets = it->second.rankOffsets;
+  };
 
   // Parameters (declaration order), then states, become globals.
   std::vector<std::string> order;
@@ -243,6 +293,7 @@ void MoELowerToRuntimePass::runOnOperation() {
                              b.getUnitAttr(), /*constant=*/false,
                              b.getI64IntegerAttr(64));
     order.push_back(info.name);
+    keepLayout(info);
     state.buffers[info.name] = info;
     param.erase();
   }
@@ -273,6 +324,7 @@ void MoELowerToRuntimePass::runOnOperation() {
         b, st.getLoc(), info.globalName, b.getStringAttr("private"), info.type,
         b.getUnitAttr(), /*constant=*/false, b.getI64IntegerAttr(64));
     order.push_back(info.name);
+    keepLayout(info);
     state.buffers[info.name] = info;
     st.erase();
   }
@@ -290,9 +342,10 @@ void MoELowerToRuntimePass::runOnOperation() {
   TypeConverter converter;
   populateTypeConversion(converter);
   ConversionTarget target(*ctx);
-  target.addLegalDialect<arith::ArithDialect, memref::MemRefDialect,
-                         LLVM::LLVMDialect>();
-  target.addIllegalDialect<moe::MoEDialect>();
+  target.addLegalDialect<memref::MemRefDialect, LLVM::LLVMDialect>();
+  target.addDynamicallyLegalDialect<arith::ArithDialect, math::MathDialect>(
+      [](Operation *op) { return !hasTensorType(op); });
+  target.addIllegalDialect<moe::MoEDialect, spmd::SPMDDialect>();
   target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
     return converter.isSignatureLegal(op.getFunctionType()) &&
            converter.isLegal(&op.getBody());
@@ -305,6 +358,7 @@ void MoELowerToRuntimePass::runOnOperation() {
   populateReturnOpTypeConversionPattern(patterns, converter);
   populateCallOpTypeConversionPattern(patterns, converter);
   populateMoEToRuntimePatterns(converter, patterns, state);
+  populateSPMDToRuntimePatterns(converter, patterns, state);
   if (failed(applyPartialConversion(module, target, std::move(patterns))))
     return signalPassFailure();
 

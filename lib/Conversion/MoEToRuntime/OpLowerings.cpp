@@ -10,6 +10,7 @@
 #include "Lowering.h"
 
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
+#include "moefold/Dialect/SPMD/IR/SPMDOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -34,86 +35,6 @@ void moefold::lowering::populateTypeConversion(TypeConverter &converter) {
 }
 
 namespace {
-
-/// "f32" or "f64" for a float element type (the pass checked it first).
-StringRef floatSuffix(Type type) {
-  Type element = getElementTypeOrSelf(type);
-  return element.isF64() ? "f64" : "f32";
-}
-
-MemRefType memrefTypeOf(Type tensorType) {
-  auto t = cast<RankedTensorType>(tensorType);
-  return MemRefType::get(t.getShape(), t.getElementType());
-}
-
-/// Builds the argument list of one runtime call.
-class CallBuilder {
-public:
-  CallBuilder(OpBuilder &b, Location loc, LoweringState &state)
-      : b(b), loc(loc), state(state) {}
-
-  /// A fresh 64-byte aligned buffer for a result of tensor type `type`.
-  Value alloc(Type tensorType) {
-    return memref::AllocOp::create(b, loc, memrefTypeOf(tensorType),
-                                   b.getI64IntegerAttr(64));
-  }
-  /// Appends a memref argument as an unranked memref.
-  CallBuilder &buffer(Value memref) {
-    auto type = cast<MemRefType>(memref.getType());
-    auto unranked = UnrankedMemRefType::get(type.getElementType(), 0);
-    args.push_back(memref::CastOp::create(b, loc, unranked, memref));
-    return *this;
-  }
-  CallBuilder &i64(int64_t v) {
-    args.push_back(arith::ConstantIntOp::create(b, loc, v, 64));
-    return *this;
-  }
-  CallBuilder &i32(int64_t v) {
-    args.push_back(arith::ConstantIntOp::create(b, loc, v, 32));
-    return *this;
-  }
-  CallBuilder &f64(double v) {
-    args.push_back(
-        arith::ConstantFloatOp::create(b, loc, b.getF64Type(), APFloat(v)));
-    return *this;
-  }
-  /// Appends an already built scalar value.
-  CallBuilder &value(Value v) {
-    args.push_back(v);
-    return *this;
-  }
-  /// Appends the f64 value of a 0-d float memref.
-  CallBuilder &scalarF64(Value memref) {
-    Value v = memref::LoadOp::create(b, loc, memref, ValueRange{});
-    if (!v.getType().isF64())
-      v = arith::ExtFOp::create(b, loc, b.getF64Type(), v);
-    return value(v);
-  }
-  /// Appends the i32 value (0/1) of a 0-d i1 memref.
-  CallBuilder &flagI32(Value memref) {
-    Value v = memref::LoadOp::create(b, loc, memref, ValueRange{});
-    return value(arith::ExtUIOp::create(b, loc, b.getI32Type(), v));
-  }
-  /// Calls mfrt_mlir_<base>_<f32|f64> (suffix from `floatType`).
-  func::CallOp call(StringRef base, Type floatType, TypeRange results = {}) {
-    std::string name =
-        (kShimPrefix + base + "_" + floatSuffix(floatType)).str();
-    SmallVector<Type> types;
-    for (Value a : args)
-      types.push_back(a.getType());
-    StringAttr sym = b.getStringAttr(name);
-    state.useRuntimeFunction(
-        sym, b.getFunctionType(
-                 types, SmallVector<Type>(results.begin(), results.end())));
-    return func::CallOp::create(b, loc, sym, results, args);
-  }
-
-private:
-  OpBuilder &b;
-  Location loc;
-  LoweringState &state;
-  SmallVector<Value> args;
-};
 
 template <typename OpTy> struct RuntimePattern : OpConversionPattern<OpTy> {
   RuntimePattern(TypeConverter &converter, MLIRContext *ctx,
@@ -713,6 +634,13 @@ bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
       moe::ClipScaleOp::getOperationName(),
       moe::SGDStepOp::getOperationName(),
       moe::AdamWStepOp::getOperationName(),
+      // Per-rank programs (SPMDLowerings.cpp).
+      spmd::AllReduceOp::getOperationName(),
+      spmd::AllGatherOp::getOperationName(),
+      spmd::ReduceScatterOp::getOperationName(),
+      spmd::AllToAllOp::getOperationName(),
+      spmd::ConvertOp::getOperationName(),
+      spmd::ReinterpretOp::getOperationName(),
   };
   return names.contains(opName);
 }

@@ -5,6 +5,7 @@
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -14,6 +15,7 @@ using namespace mlir;
 
 void moefold::buildRuntimeToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -25,8 +27,8 @@ void moefold::registerMoEToLLVMPipeline() {
   PassPipelineRegistration<>(
       "moe-lower-to-llvm",
       "Lowers moe programs to runtime calls and then to the LLVM dialect "
-      "(moe-lower-to-runtime, finalize-memref-to-llvm, arith/index/func to "
-      "LLVM, reconcile-unrealized-casts).",
+      "(moe-lower-to-runtime, finalize-memref-to-llvm, math/arith/index/func "
+      "to LLVM, reconcile-unrealized-casts).",
       [](OpPassManager &pm) {
         pm.addPass(createMoELowerToRuntimePass());
         buildRuntimeToLLVMPipeline(pm);

@@ -15,6 +15,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include <map>
+#include <vector>
+
 using namespace mlir;
 using namespace moefold;
 using namespace moefold::lowering;
@@ -57,10 +60,35 @@ public:
         b, loc, LLVM::LLVMPointerType::get(b.getContext()), it->second);
   }
 
+  /// A private constant array of i64 (group tables, rank offsets); equal
+  /// arrays share one global.
+  Value address(OpBuilder &b, Location loc, ArrayRef<int64_t> values) {
+    std::vector<int64_t> key(values.begin(), values.end());
+    auto it = arrays.find(key);
+    if (it == arrays.end()) {
+      OpBuilder gb(module.getContext());
+      if (last)
+        gb.setInsertionPointAfter(last);
+      else
+        gb.setInsertionPointToStart(module.getBody());
+      std::string name = "__moefold_i64_" + std::to_string(arrays.size());
+      auto tensorType = RankedTensorType::get(
+          {static_cast<int64_t>(values.size())}, gb.getI64Type());
+      auto type = LLVM::LLVMArrayType::get(gb.getI64Type(), values.size());
+      last = LLVM::GlobalOp::create(
+          gb, loc, type, /*isConstant=*/true, LLVM::Linkage::Internal, name,
+          DenseIntElementsAttr::get(tensorType, values));
+      it = arrays.insert({key, name}).first;
+    }
+    return LLVM::AddressOfOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext()), it->second);
+  }
+
 private:
   ModuleOp module;
   Operation *last = nullptr;
   llvm::StringMap<std::string> globals;
+  std::map<std::vector<int64_t>, std::string> arrays;
 };
 
 } // namespace
@@ -92,6 +120,9 @@ void moefold::lowering::buildRegisterFunction(ModuleOp module,
     func::CallOp::create(b, loc, sym, TypeRange{}, args);
   };
 
+  // Per-rank programs: the world first (the tables below are sized by it).
+  if (state.world > 1)
+    call("mfrt_register_world", {i64(state.world)});
   for (const std::string &name : bufferOrder) {
     const BufferInfo &info = state.buffers.find(name)->second;
     Value global =
@@ -109,10 +140,33 @@ void moefold::lowering::buildRegisterFunction(ModuleOp module,
               strings.address(b, loc, info.role),
               strings.address(b, loc, info.of), unranked});
   }
-  if (geometry.floatDtype >= 0)
+  // Slices of global tensors: global shape and every rank's offsets.
+  for (const std::string &name : bufferOrder) {
+    const BufferInfo &info = state.buffers.find(name)->second;
+    if (info.globalShape.empty() || info.rankOffsets.empty())
+      continue;
+    call("mfrt_register_buffer_layout",
+         {strings.address(b, loc, info.name),
+          i64(static_cast<int64_t>(info.globalShape.size())),
+          strings.address(b, loc, ArrayRef<int64_t>(info.globalShape)),
+          strings.address(b, loc, ArrayRef<int64_t>(info.rankOffsets))});
+  }
+  if (geometry.floatDtype >= 0) {
     call("mfrt_register_model",
          {i64(geometry.batch), i64(geometry.seqLen), i64(geometry.vocab),
           i32(geometry.floatDtype)});
+    if (geometry.globalBatch > 0 && !geometry.rankRows.empty())
+      call("mfrt_register_batch_layout",
+           {i64(geometry.globalBatch),
+            strings.address(b, loc, ArrayRef<int64_t>(geometry.rankRows))});
+  }
+  // The group tables of the collectives, by id.
+  for (auto [id, table] : llvm::enumerate(state.groups))
+    call("mfrt_register_group_table",
+         {i64(static_cast<int64_t>(id)), strings.address(b, loc, table.name),
+          i64(table.numGroups), i64(table.groupSize),
+          strings.address(b, loc, ArrayRef<int64_t>(table.members))});
+
   if (auto metadata = module->getAttrOfType<DictionaryAttr>(kMetadataAttrName))
     for (NamedAttribute entry : metadata)
       if (auto value = dyn_cast<StringAttr>(entry.getValue()))

@@ -1,12 +1,52 @@
 // RUN: moefold-opt %s --moe-lower-to-runtime -split-input-file -verify-diagnostics
 
-// A collective has no runtime lowering yet (partitioned programs arrive with
-// moe-partition); the diagnostic names the op.
+// Collectives move f32, f64, i32 and i64 (the comm backend's reductions);
+// the diagnostic names the op and the element type.
 spmd.mesh @mesh world = 2 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 1]
-func.func private @negative_collective(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{'spmd.all_reduce' has no lowering to the runtime}}
-  %r = spmd.all_reduce %x over @mesh[dense] [tp] (P -> R) : tensor<4x8xf32>
-  return %r : tensor<4x8xf32>
+func.func private @negative_collective_bf16(%x: tensor<4x8xbf16>) -> tensor<4x8xbf16> {
+  // expected-error @+1 {{'spmd.all_reduce' on 'bf16' tensors has no lowering to the runtime (the collectives move f32, f64, i32 or i64)}}
+  %r = spmd.all_reduce %x over @mesh[dense] [tp] (P -> R) : tensor<4x8xbf16>
+  return %r : tensor<4x8xbf16>
+}
+
+// -----
+
+// A per-rank program names its groups on the module's one mesh.
+spmd.mesh @a world = 2 dense = [dp, tp = 2] expert = [edp, ep = 1, etp = 1]
+// expected-error @+1 {{a per-rank program (with spmd collectives or global types) needs exactly one 'spmd.mesh', found 2}}
+spmd.mesh @b world = 2 dense = [dp, tp = 1] expert = [edp, ep = 1, etp = 1]
+func.func private @negative_two_meshes(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %r = spmd.all_reduce %x over @a[dense] [tp] (P -> R) : tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// The arith ops moe-partition emits are scalars (0-d tensors); arithmetic on
+// larger tensors has no runtime kernel.
+func.func private @negative_tensor_arith(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'arith.mulf' on 'tensor<4xf32>' has no lowering to the runtime: only 0-d f32/f64 tensors are lowered (scalars the partitioner emits)}}
+  %y = arith.mulf %x, %x : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// A slice of a global tensor must say which slice: without a placement the
+// runtime could not initialise, load or gather it.
+spmd.mesh @mesh world = 2 dense = [dp, tp = 2] expert = [edp, ep = 1, etp = 1]
+// expected-error @+1 {{is a slice of 'tensor<8xf32>' but carries no placement saying which}}
+moe.param @w : tensor<4xf32> family = norm {global_type = tensor<8xf32>}
+
+// -----
+
+// The driver reads whole rows of the global batch: tokens split along the
+// sequence cannot be fed.
+spmd.mesh @mesh world = 2 dense = [dp, tp = 2] expert = [edp, ep = 1, etp = 1]
+// expected-error @+1 {{splits the sequence of its tokens (#spmd.placement<@mesh[dense] {tp = S(1)}>): the driver reads whole rows of the global batch}}
+func.func @moefold_eval(%t: tensor<2x2xi32> {moe.global_type = tensor<2x4xi32>, moe.global_placement = #spmd.placement<@mesh[dense] {tp = S(1)}>},
+                        %g: tensor<2x2xi32> {moe.global_type = tensor<2x4xi32>, moe.global_placement = #spmd.placement<@mesh[dense] {tp = S(1)}>}) {
+  return
 }
 
 // -----

@@ -53,6 +53,7 @@ def MoELowerToRuntimePass
     "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect",
     "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect"
   ];
 }
