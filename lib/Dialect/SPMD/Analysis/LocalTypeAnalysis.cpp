@@ -100,7 +100,14 @@ bool isZeroConstant(Value value) {
   if (matchPattern(value, m_AnyZeroFloat()) || matchPattern(value, m_Zero()))
     return true;
   Operation *def = value.getDefiningOp();
-  return def && def->getName().getStringRef() == "linalg.fill" &&
+  if (!def)
+    return false;
+  // moe.fill 0.0: an absent gradient.
+  if (def->getName().getStringRef() == "moe.fill") {
+    auto fillValue = def->getAttrOfType<FloatAttr>("value");
+    return fillValue && fillValue.getValue().isZero();
+  }
+  return def->getName().getStringRef() == "linalg.fill" &&
          def->getNumOperands() > 0 && isZeroConstant(def->getOperand(0));
 }
 
@@ -131,6 +138,12 @@ struct LocalTypeAnalysis::Impl {
            SmallVector<bool>>
       crossedCache;
   bool hadError = false;
+  /// The module's only mesh (declarations without a placement are typed on
+  /// it), computed on first use.
+  MeshOp onlyMesh;
+  bool onlyMeshComputed = false;
+  /// The first read of each declaration that carries `spmd.local`.
+  DenseMap<StringAttr, Operation *> annotatedReads;
 
   // -- Helpers -------------------------------------------------------------
 
@@ -543,6 +556,57 @@ struct LocalTypeAnalysis::Impl {
       return Result({first->kind, first->origin});
     }
 
+    // Per-step scalars: the same on every rank.
+    for (const Participant *p : typed) {
+      if (p->role != OperandRole::Scalar ||
+          (p->kind != Kind::Varying && p->kind != Kind::Partial))
+        continue;
+      InFlightDiagnostic diag = error();
+      diag << "uses " << operandName(p->index, p->value) << ", which is "
+           << str(p->kind) << " on " << axisName(axis)
+           << ", as a per-step scalar: every rank must apply the same "
+              "update, so it must be R or I there";
+      if (p->kind == Kind::Partial)
+        diag << " (a pending sum: reduce it first, spmd.all_reduce P -> R)";
+      notes(diag, p, nullptr);
+      return failure();
+    }
+    // Operands laid out element for element: one type.
+    const Participant *firstUniform = nullptr;
+    for (const Participant *p : nonNeutral) {
+      if (p->role != OperandRole::Uniform)
+        continue;
+      if (!firstUniform) {
+        firstUniform = p;
+        continue;
+      }
+      if (p->kind == firstUniform->kind)
+        continue;
+      InFlightDiagnostic diag = error();
+      diag << "mixes operands typed " << str(firstUniform->kind) << " and "
+           << str(p->kind) << " on " << axisName(axis) << ": "
+           << operandName(firstUniform->index, firstUniform->value) << " is "
+           << str(firstUniform->kind) << ", "
+           << operandName(p->index, p->value) << " is " << str(p->kind)
+           << "; " << rule->uniformReason;
+      // The usual cause: a gradient summed over this rank's share of the
+      // batch (typed V by the op that made it) meets its replicated
+      // parameter before the data-parallel all-reduce.
+      const Participant *v = firstUniform->kind == Kind::Varying ? firstUniform
+                             : p->kind == Kind::Varying          ? p
+                                                                 : nullptr;
+      const Participant *r = firstUniform->kind == Kind::Replicate ? firstUniform
+                             : p->kind == Kind::Replicate          ? p
+                                                                   : nullptr;
+      if (v && r && rule->isUpdate)
+        diag << " (if " << name(v->value)
+             << " is a pending sum, e.g. a gradient over this rank's tokens, "
+                "all-reduce it over "
+             << axis.axis.getValue() << " first)";
+      notes(diag, firstUniform, p);
+      return failure();
+    }
+
     // I mixes with nothing else.
     if (firstI && (firstR || firstV || firstP)) {
       const Participant *other = firstR ? firstR : firstV ? firstV : firstP;
@@ -584,7 +648,8 @@ struct LocalTypeAnalysis::Impl {
     for (const Participant *p : nonNeutral) {
       if (p->kind != Kind::Partial)
         continue;
-      if (p->role == OperandRole::NonLinear) {
+      if (p->role == OperandRole::NonLinear ||
+          p->role == OperandRole::Uniform) {
         InFlightDiagnostic diag = error();
         diag << "is " << rule->className << " in "
              << operandName(p->index, p->value) << ", which is P on "
@@ -592,6 +657,10 @@ struct LocalTypeAnalysis::Impl {
              << " (a pending sum): a non-linear op of a partial sum is not "
                 "the partial sum of the op; reduce it first (spmd.all_reduce "
                 "P -> R)";
+        if (rule->isUpdate)
+          diag << ": a gradient that is P on " << axis.axis.getValue()
+               << " needs its all-reduce over " << axis.axis.getValue()
+               << " before the optimizer update";
         notes(diag, p, nullptr);
         return failure();
       }
@@ -632,23 +701,29 @@ struct LocalTypeAnalysis::Impl {
       notes(diag, sumP, sumOther);
       return failure();
     }
-    // A product is linear in one factor at a time.
-    const Participant *secondP = nullptr;
-    for (const Participant *p : nonNeutral)
-      if (p != firstP && p->kind == Kind::Partial &&
-          p->role == OperandRole::Factor &&
-          firstP->role == OperandRole::Factor) {
-        secondP = p;
-        break;
+    // A product is linear in one factor at a time; the Sum operands
+    // together are one factor.
+    SmallVector<const Participant *, 2> partialFactors;
+    bool sumFactorSeen = false;
+    for (const Participant *p : nonNeutral) {
+      if (p->kind != Kind::Partial)
+        continue;
+      if (p->role == OperandRole::Factor) {
+        partialFactors.push_back(p);
+      } else if (p->role == OperandRole::Sum && !sumFactorSeen) {
+        sumFactorSeen = true;
+        partialFactors.push_back(p);
       }
-    if (secondP) {
+    }
+    if (partialFactors.size() > 1) {
+      const Participant *a = partialFactors[0], *b = partialFactors[1];
       InFlightDiagnostic diag = error();
       diag << "has P in two factors on " << axisName(axis) << ": "
-           << operandName(firstP->index, firstP->value) << " and "
-           << operandName(secondP->index, secondP->value)
+           << operandName(a->index, a->value) << " and "
+           << operandName(b->index, b->value)
            << " are both P, and a product of pending sums is not a pending "
               "sum; reduce one of them first";
-      notes(diag, firstP, secondP);
+      notes(diag, a, b);
       return failure();
     }
     return Result({Kind::Partial, firstP->origin});
@@ -721,8 +796,12 @@ struct LocalTypeAnalysis::Impl {
           continue;
         p.kind = kind.kind;
         p.origin = kind.origin;
+        // Integer data has no gradient, and a per-step scalar does not
+        // decide the result's type: R or I, either combines like a
+        // constant.
         p.neutral =
-            isIntegerData(operand.getType()) &&
+            (isIntegerData(operand.getType()) ||
+             p.role == OperandRole::Scalar) &&
             (kind.kind == Kind::Replicate || kind.kind == Kind::Invariant);
         parts.push_back(p);
       }
@@ -792,9 +871,23 @@ struct LocalTypeAnalysis::Impl {
       }
       annotation = std::move(*parsed);
     }
+    // A state read without an annotation has its declaration's type.
+    std::optional<StorageAccess> access = lookupStorageAccess(op);
+    if (access && !access->isParam && !access->written && !annotation &&
+        op->getNumResults() == 1) {
+      std::string why;
+      FailureOr<ValueLocalType> declared =
+          getDeclaredType(access->symbol, why);
+      if (succeeded(declared)) {
+        setType(op->getResult(0), std::move(*declared));
+      } else {
+        unknownReasons[op->getResult(0)] = why;
+        setType(op->getResult(0), ValueLocalType{State::Unknown, {}});
+      }
+      return;
+    }
     // A parameter read has a gradient: it is never a constant.
-    if (op->getNumOperands() == 0 &&
-        op->getName().getStringRef() == "moe.get_param" && !annotation) {
+    if (access && access->isParam && !access->written && !annotation) {
       for (Value result : op->getResults()) {
         ValueLocalType type;
         type.state = State::Unknown;
@@ -824,6 +917,194 @@ struct LocalTypeAnalysis::Impl {
         return;
       }
       setType(result, std::move(*type));
+    }
+  }
+
+  // -- Declared storage ----------------------------------------------------
+
+  /// The module's only spmd.mesh, or null when it has none or several.
+  MeshOp getOnlyMesh() {
+    if (!onlyMeshComputed) {
+      onlyMeshComputed = true;
+      Operation *module = func->getParentOp();
+      while (module && !isa<ModuleOp>(module))
+        module = module->getParentOp();
+      if (module)
+        for (Operation &op : module->getRegion(0).front()) {
+          auto mesh = dyn_cast<MeshOp>(op);
+          if (!mesh)
+            continue;
+          if (onlyMesh) {
+            onlyMesh = nullptr;
+            break;
+          }
+          onlyMesh = mesh;
+        }
+    }
+    return onlyMesh;
+  }
+
+  /// The local type of a tensor placed `placement` (S -> V, R -> R, P -> P
+  /// on every axis of its view; a shard over a size-1 axis is whole). A
+  /// value replicated on every axis of the expert view is typed on the dense
+  /// view, as moe-partition types it.
+  FailureOr<ValueLocalType> typeFromPlacement(PlacementAttr placement,
+                                              Location origin) {
+    StringAttr meshName = placement.getMesh().getAttr();
+    MeshInfo *mesh = getMesh(meshName);
+    if (!mesh)
+      return failure();
+    StringAttr view = placement.getView();
+    ValueLocalType type;
+    for (const TypedAxis &axis : getViewAxes(meshName, view)) {
+      AxisPlacementAttr axisPlacement =
+          placement.getPlacementFor(axis.axis.getValue());
+      Kind kind = Kind::Replicate;
+      if (axisPlacement && axisPlacement.isPartial())
+        kind = Kind::Partial;
+      else if (axisPlacement && axisPlacement.isSharded() &&
+               getAxisSize(axis).value_or(0) != 1)
+        kind = Kind::Varying;
+      type.entries.push_back({axis, kind, origin});
+    }
+    if (view.getValue() != kDenseView &&
+        llvm::all_of(type.entries, [](const AxisTypeEntry &e) {
+          return e.kind == Kind::Replicate;
+        })) {
+      type.entries.clear();
+      for (const TypedAxis &axis : getViewAxes(
+               meshName, StringAttr::get(getContext(), kDenseView)))
+        type.entries.push_back({axis, Kind::Replicate, origin});
+    }
+    return type;
+  }
+
+  /// The local type of the declaration `symbol` (a moe.param or moe.state)
+  /// in this function: the `spmd.local` of a read of it in the function,
+  /// else the type of its global placement (`global_placement`, else
+  /// `placement`), else R on every axis of the dense view of the module's
+  /// mesh. Failure, with the reason in `why`, when none applies.
+  FailureOr<ValueLocalType> getDeclaredType(FlatSymbolRefAttr symbol,
+                                            std::string &why) {
+    if (Operation *read = annotatedReads.lookup(symbol.getAttr())) {
+      auto entries =
+          parseAnnotation(read->getAttr(kLocalTypeAttrName), read->getLoc(),
+                          "'" + read->getName().getStringRef() +
+                              "' annotation");
+      if (failed(entries)) {
+        why = "its reads carry an invalid annotation";
+        return failure();
+      }
+      ValueLocalType type;
+      type.entries = std::move(*entries);
+      return type;
+    }
+    Operation *declaration =
+        symbolTable.lookupNearestSymbolFrom(func, symbol);
+    if (!declaration) {
+      why = ("it names " + symbol.getValue() +
+             ", which is not declared in the module")
+                .str();
+      return failure();
+    }
+    if (auto placement =
+            dyn_cast_or_null<PlacementAttr>(getDeclaredPlacement(declaration))) {
+      FailureOr<ValueLocalType> type =
+          typeFromPlacement(placement, declaration->getLoc());
+      if (failed(type))
+        why = ("the placement of @" + symbol.getValue() +
+               " names no valid spmd.mesh")
+                  .str();
+      return type;
+    }
+    MeshOp mesh = getOnlyMesh();
+    if (!mesh || !getMesh(mesh.getSymNameAttr())) {
+      why = ("@" + symbol.getValue() +
+             " has no placement and the module has no single valid "
+             "spmd.mesh to type it on; give the op a '" +
+             kLocalTypeAttrName + "' attribute")
+                .str();
+      return failure();
+    }
+    ValueLocalType type;
+    for (const TypedAxis &axis :
+         getViewAxes(mesh.getSymNameAttr(),
+                     StringAttr::get(getContext(), kDenseView)))
+      type.entries.push_back({axis, Kind::Replicate, declaration->getLoc()});
+    return type;
+  }
+
+  /// moe.set_param / moe.set_state: the value written must have the
+  /// declaration's local type (or the op's own `spmd.local`) on every axis.
+  void handleWrite(Operation *op, const StorageAccess &access) {
+    Value value = access.written;
+    ValueLocalType &type = getType(value);
+    if (type.state == State::Poisoned)
+      return;
+    if (type.state == State::Unknown) {
+      reportUnknown(op, operandName(0, value), value);
+      return;
+    }
+    SmallVector<AxisTypeEntry> expected;
+    if (Attribute attr = op->getAttr(kLocalTypeAttrName)) {
+      auto parsed =
+          parseAnnotation(attr, op->getLoc(),
+                          "'" + op->getName().getStringRef() + "' annotation");
+      if (failed(parsed))
+        return;
+      expected = std::move(*parsed);
+    } else {
+      std::string why;
+      FailureOr<ValueLocalType> declared =
+          getDeclaredType(access.symbol, why);
+      if (failed(declared)) {
+        op->emitOpError() << "cannot check the value written into "
+                          << access.symbol << ": " << why;
+        hadError = true;
+        return;
+      }
+      expected = std::move(declared->entries);
+    }
+    // A constant is the same everywhere and has no gradient: it fits.
+    if (type.state != State::Typed)
+      return;
+    for (const AxisTypeEntry &want : expected) {
+      OperandKind actual = getKind(type, want.axis);
+      if (actual.status == OperandKind::Trivial ||
+          actual.status == OperandKind::Untyped ||
+          (actual.status == OperandKind::Have && actual.kind == want.kind))
+        continue;
+      InFlightDiagnostic diag = op->emitOpError();
+      StringRef axisRef = want.axis.axis.getValue();
+      if (actual.status == OperandKind::Mixed) {
+        diag << "writes " << name(value) << ", which has no single local "
+             << "type on " << axisName(want.axis) << " (" << actual.detail
+             << "), into " << access.symbol << ", which is "
+             << str(want.kind) << " there";
+      } else {
+        diag << "writes " << name(value) << ", which is "
+             << str(actual.kind) << " on " << axisName(want.axis)
+             << ", into " << access.symbol << ", which is "
+             << str(want.kind) << " there";
+        bool wantWhole =
+            want.kind == Kind::Replicate || want.kind == Kind::Invariant;
+        if (actual.kind == Kind::Partial && wantWhole)
+          diag << ": it is a pending sum; all-reduce it over " << axisRef
+               << " first (a gradient that is P on " << axisRef
+               << " misses its all-reduce)";
+        else if (actual.kind == Kind::Varying && wantWhole)
+          diag << ": if it is a pending sum (e.g. a gradient over this "
+                  "rank's tokens), all-reduce it over "
+               << axisRef << " first; if it is a shard, all-gather it";
+        else if (actual.kind == Kind::Replicate && want.kind == Kind::Varying)
+          diag << ": keep this rank's slice first (spmd.convert R -> V)";
+        noteOrigin(diag, actual.origin, actual.kind, want.axis);
+      }
+      noteOrigin(diag, want.origin, want.kind, want.axis);
+      hadError = true;
+      // The value is wrong wherever else it goes: report it once.
+      type.state = State::Poisoned;
+      return;
     }
   }
 
@@ -1121,6 +1402,11 @@ struct LocalTypeAnalysis::Impl {
     }
     if (opName == "scf.yield")
       return;
+    if (std::optional<StorageAccess> access = lookupStorageAccess(op);
+        access && access->written) {
+      handleWrite(op, *access);
+      return;
+    }
     if (auto transition = dyn_cast<LocalTypeTransitionOpInterface>(op)) {
       handleTransition(transition);
       return;
@@ -1177,6 +1463,11 @@ struct LocalTypeAnalysis::Impl {
       }
       setType(arg, std::move(type));
     }
+    body.walk([&](Operation *op) {
+      std::optional<StorageAccess> access = lookupStorageAccess(op);
+      if (access && !access->written && op->hasAttr(kLocalTypeAttrName))
+        annotatedReads.try_emplace(access->symbol.getAttr(), op);
+    });
     for (Block &block : body) {
       if (!block.isEntryBlock())
         for (BlockArgument arg : block.getArguments()) {

@@ -23,8 +23,11 @@ namespace moefold::spmd {
 
 /// How one operand of a compute op contributes to its results.
 enum class OperandRole {
-  /// A summand: the result is linear in the operands jointly, so P is allowed
-  /// only when every summand is P (P + P -> P; P + R counts R once per rank).
+  /// A summand: the result is linear in the Sum operands jointly, so P is
+  /// allowed only when every summand is P (P + P -> P; P + R counts R once
+  /// per rank). All Sum operands of an op together form one factor of the
+  /// product with its Factor operands (a gradient op linear in the sum of
+  /// two incoming gradients, e.g. moe.router_grad's dscores and dprobs).
   Sum,
   /// One factor of a multilinear product (matmul, elementwise product, a
   /// permutation or gather of this operand): P is allowed in at most one
@@ -35,6 +38,15 @@ enum class OperandRole {
   Index,
   /// Enters the result through a non-linear function: never P.
   NonLinear,
+  /// Non-linear, and laid out element for element like every other Uniform
+  /// operand of the op: all of them must have one type per axis (an
+  /// optimizer update's parameter, gradient and moments; the gradients of a
+  /// norm, which must count every element once). Never P.
+  Uniform,
+  /// A per-step scalar every rank must agree on (learning rate, clip scale,
+  /// step count, apply flag): R, I or a constant, never V or P. It does not
+  /// decide the result's type.
+  Scalar,
 };
 
 /// How a compute op propagates local types from its operands to its results.
@@ -47,7 +59,13 @@ struct OpTypingRule {
   OperandRole trailingRole = OperandRole::NonLinear;
   /// For each result, the operands it depends on; empty means every result
   /// depends on every operand.
-  llvm::SmallVector<llvm::SmallVector<unsigned, 2>, 2> resultOperands;
+  llvm::SmallVector<llvm::SmallVector<unsigned, 6>, 2> resultOperands;
+  /// Why Uniform operands must agree, appended to the diagnostic when they
+  /// do not.
+  llvm::StringRef uniformReason = {};
+  /// An optimizer update (operand #0 the parameter, #1 its gradient):
+  /// diagnostics name the gradient reduction that is missing.
+  bool isUpdate = false;
 
   OperandRole getRole(unsigned operandIndex) const {
     return operandIndex < roles.size() ? roles[operandIndex] : trailingRole;
@@ -58,6 +76,28 @@ struct OpTypingRule {
 /// (which then gets the conservative rule: every operand the same type, and
 /// never P).
 std::optional<OpTypingRule> lookupOpTypingRule(mlir::Operation *op);
+
+/// A read or write of declared storage (`moe.get_param`, `moe.get_state`,
+/// `moe.set_param`, `moe.set_state`): the symbol it names and the value
+/// written. Its type is the declaration's local type (docs/spmd-types.md,
+/// "Declared storage").
+struct StorageAccess {
+  /// The declaration, named by the op's `name` attribute.
+  mlir::FlatSymbolRefAttr symbol;
+  /// The value written, or null for a read.
+  mlir::Value written;
+  /// A trainable parameter (its reads have a gradient, so they must carry
+  /// their type), rather than a state.
+  bool isParam = false;
+};
+
+/// The storage access `op` performs, or std::nullopt.
+std::optional<StorageAccess> lookupStorageAccess(mlir::Operation *op);
+
+/// The global placement a storage declaration (`moe.param`, `moe.state`)
+/// carries: `global_placement` (a partitioned state), else `placement`;
+/// null when it has neither (replicated).
+mlir::Attribute getDeclaredPlacement(mlir::Operation *declaration);
 
 } // namespace moefold::spmd
 
