@@ -75,6 +75,8 @@ struct OperandKind {
   };
   Status status = Untyped;
   Kind kind = Kind::Replicate;
+  /// V that is a pending sum (AxisTypeEntry::pending).
+  bool pending = false;
   std::optional<Location> origin;
   std::string detail;
 };
@@ -90,7 +92,10 @@ struct Participant {
   bool neutral = false;
   /// A constant zero: a valid partial sum (summing zeros gives zero).
   bool isZero = false;
+  /// The kind the rules use: a pending V takes part as P, with `pending`
+  /// set so that diagnostics spell it as it is typed.
   Kind kind = Kind::Replicate;
+  bool pending = false;
   std::optional<Location> origin;
 };
 
@@ -326,10 +331,27 @@ struct LocalTypeAnalysis::Impl {
   }
 
   void noteOrigin(InFlightDiagnostic &diag, std::optional<Location> origin,
-                  Kind kind, const TypedAxis &axis) {
-    if (origin)
+                  Kind kind, const TypedAxis &axis, bool pending = false) {
+    if (!origin)
+      return;
+    if (pending)
+      diag.attachNote(*origin)
+          << "pending sum over " << axisName(axis)
+          << " (typed V) made here: the op contracts operands split on "
+          << axis.axis.getValue();
+    else
       diag.attachNote(*origin) << "type " << str(kind) << " on "
                                << axisName(axis) << " comes from here";
+  }
+
+  /// How a participant's type is spelled: "P", "V", or "V (a pending sum)".
+  static std::string kindText(const Participant &p) {
+    return p.pending ? "V (a pending sum)" : str(p.kind).str();
+  }
+  /// The collective that reduces a participant: all_reduce P -> R, or
+  /// V -> R for a pending V.
+  static StringRef reduceText(const Participant &p) {
+    return p.pending ? "spmd.all_reduce V -> R" : "spmd.all_reduce P -> R";
   }
 
   // -- Types on axes -------------------------------------------------------
@@ -341,6 +363,7 @@ struct LocalTypeAnalysis::Impl {
     if (const AxisTypeEntry *entry = type.lookup(axis)) {
       result.status = OperandKind::Have;
       result.kind = entry->kind;
+      result.pending = entry->pending;
       result.origin = entry->origin;
       return result;
     }
@@ -432,10 +455,12 @@ struct LocalTypeAnalysis::Impl {
     // Uniformly typed: the same type on every axis of every view. The
     // origin is that of an axis the groups cross, the one that matters.
     if (llvm::all_of(full, [&](const AxisTypeEntry *e) {
-          return e->kind == full.front()->kind;
+          return e->kind == full.front()->kind &&
+                 e->pending == full.front()->pending;
         })) {
       result.status = OperandKind::Have;
       result.kind = full.front()->kind;
+      result.pending = full.front()->pending;
       result.origin =
           (spanned.empty() ? full.front() : spanned.front())->origin;
       return result;
@@ -444,7 +469,8 @@ struct LocalTypeAnalysis::Impl {
       std::string text;
       llvm::raw_string_ostream os(text);
       llvm::interleaveComma(spanned, os, [&](const AxisTypeEntry *e) {
-        os << e->axis.axis.getValue() << " (" << str(e->kind) << ")";
+        os << e->axis.axis.getValue() << " (" << str(e->kind)
+           << (e->pending ? ", a pending sum" : "") << ")";
       });
       return text;
     };
@@ -453,14 +479,18 @@ struct LocalTypeAnalysis::Impl {
       return result;
     }
     Kind kind = spanned.front()->kind;
-    bool same = llvm::all_of(
-        spanned, [&](const AxisTypeEntry *e) { return e->kind == kind; });
-    // V and I hold on any subgroup; R and P only on the whole group, since
-    // their gradient or value is a sum over it.
-    if (same && (kind == Kind::Varying || kind == Kind::Invariant ||
+    bool pending = spanned.front()->pending;
+    bool same = llvm::all_of(spanned, [&](const AxisTypeEntry *e) {
+      return e->kind == kind && e->pending == pending;
+    });
+    // V and I hold on any subgroup; R and P (and a pending V) only on the
+    // whole group, since their gradient or value is a sum over it.
+    if (same && (((kind == Kind::Varying && !pending) ||
+                  kind == Kind::Invariant) ||
                  spannedSize == to->getAxisSize(*toAxis))) {
       result.status = OperandKind::Have;
       result.kind = kind;
+      result.pending = pending;
       result.origin = spanned.front()->origin;
       return result;
     }
@@ -482,13 +512,22 @@ struct LocalTypeAnalysis::Impl {
 
   // -- Compute ops ---------------------------------------------------------
 
+  /// The type of one result on one axis.
+  struct Combined {
+    Kind kind;
+    std::optional<Location> origin;
+    bool pending = false;
+  };
+
   /// Combines the participants of one result on one axis (the rules table of
-  /// docs/spmd-types.md). Returns std::nullopt (no type on the axis) or the
-  /// kind and its origin; failure after a diagnostic.
-  FailureOr<std::optional<std::pair<Kind, std::optional<Location>>>>
+  /// docs/spmd-types.md). `contraction` is the result's contraction, if any.
+  /// Returns std::nullopt (no type on the axis) or the result's type;
+  /// failure after a diagnostic.
+  FailureOr<std::optional<Combined>>
   combine(Operation *op, const std::optional<OpTypingRule> &rule,
-          const TypedAxis &axis, ArrayRef<Participant> parts) {
-    using Result = std::optional<std::pair<Kind, std::optional<Location>>>;
+          const OpTypingRule::Contraction *contraction, const TypedAxis &axis,
+          ArrayRef<Participant> parts) {
+    using Result = std::optional<Combined>;
     SmallVector<const Participant *> typed, nonNeutral;
     for (const Participant &p : parts) {
       if (p.isConstant)
@@ -506,28 +545,55 @@ struct LocalTypeAnalysis::Impl {
           return p;
       return nullptr;
     };
-    // Only integer data: R and I mean the same for values without gradient.
-    if (nonNeutral.empty()) {
-      if (const Participant *r = firstOf(typed, Kind::Replicate))
-        return Result({Kind::Replicate, r->origin});
-      return Result({Kind::Invariant, typed.front()->origin});
-    }
-    const Participant *firstR = firstOf(nonNeutral, Kind::Replicate);
-    const Participant *firstI = firstOf(nonNeutral, Kind::Invariant);
-    const Participant *firstV = firstOf(nonNeutral, Kind::Varying);
-    const Participant *firstP = firstOf(nonNeutral, Kind::Partial);
-
     auto error = [&]() {
       hadError = true;
       return op->emitOpError();
     };
     auto notes = [&](InFlightDiagnostic &diag, const Participant *a,
                      const Participant *b) {
-      noteOrigin(diag, a->origin, a->kind, axis);
+      noteOrigin(diag, a->origin, a->kind, axis, a->pending);
       if (b && !b->isConstant && b->origin != a->origin)
-        noteOrigin(diag, b->origin, b->kind, axis);
+        noteOrigin(diag, b->origin, b->kind, axis, b->pending);
+    };
+    // "operand #1 (%x), which is P on axis tp of @mesh[dense] (a pending
+    // sum)", or for a pending V "... which is V on axis ... but a pending
+    // sum".
+    auto whichIsPending = [&](InFlightDiagnostic &diag, const Participant *p) {
+      diag << operandName(p->index, p->value) << ", which is "
+           << (p->pending ? "V" : "P") << " on " << axisName(axis)
+           << (p->pending ? " but a pending sum (see the note)"
+                          : " (a pending sum)");
     };
     int64_t size = getAxisSize(axis).value_or(0);
+
+    // Per-step scalars: the same on every rank. Checked first, since they
+    // are neutral below.
+    if (rule)
+      for (const Participant *p : typed) {
+        if (p->role != OperandRole::Scalar ||
+            (p->kind != Kind::Varying && p->kind != Kind::Partial))
+          continue;
+        InFlightDiagnostic diag = error();
+        diag << "uses ";
+        if (p->kind == Kind::Partial)
+          whichIsPending(diag, p);
+        else
+          diag << operandName(p->index, p->value) << ", which is V on "
+               << axisName(axis);
+        diag << ", as a per-step scalar: every rank must apply the same "
+                "update, so it must be R or I there";
+        if (p->kind == Kind::Partial)
+          diag << "; reduce it first (" << reduceText(*p) << ")";
+        notes(diag, p, nullptr);
+        return failure();
+      }
+
+    // Only integer data: R and I mean the same for values without gradient.
+    if (nonNeutral.empty()) {
+      if (const Participant *r = firstOf(typed, Kind::Replicate))
+        return Result({Kind::Replicate, r->origin});
+      return Result({Kind::Invariant, typed.front()->origin});
+    }
 
     if (!rule) {
       const Participant *first = nonNeutral.front();
@@ -537,8 +603,8 @@ struct LocalTypeAnalysis::Impl {
         InFlightDiagnostic diag = error();
         diag << "cannot type '" << op->getName() << "' on " << axisName(axis)
              << ": " << operandName(first->index, first->value) << " is "
-             << str(first->kind) << " but " << operandName(p->index, p->value)
-             << " is " << str(p->kind)
+             << kindText(*first) << " but " << operandName(p->index, p->value)
+             << " is " << kindText(*p)
              << ", and the checker has no typing rule for this op (all "
                 "operands of an unknown op must have one type)";
         notes(diag, first, p);
@@ -547,34 +613,31 @@ struct LocalTypeAnalysis::Impl {
       if (first->kind == Kind::Partial) {
         InFlightDiagnostic diag = error();
         diag << "cannot type '" << op->getName() << "' on " << axisName(axis)
-             << ": " << operandName(first->index, first->value)
-             << " is P (a pending sum) and the checker does not know whether "
-                "this op is linear; reduce it first (spmd.all_reduce)";
+             << ": " << operandName(first->index, first->value);
+        if (first->pending)
+          diag << " is V but a pending sum (see the note) and the checker "
+                  "does not know whether this op is linear; reduce it first "
+                  "(spmd.all_reduce V -> R)";
+        else
+          diag << " is P (a pending sum) and the checker does not know "
+                  "whether this op is linear; reduce it first "
+                  "(spmd.all_reduce)";
         notes(diag, first, nullptr);
         return failure();
       }
       return Result({first->kind, first->origin});
     }
 
-    // Per-step scalars: the same on every rank.
-    for (const Participant *p : typed) {
-      if (p->role != OperandRole::Scalar ||
-          (p->kind != Kind::Varying && p->kind != Kind::Partial))
-        continue;
-      InFlightDiagnostic diag = error();
-      diag << "uses " << operandName(p->index, p->value) << ", which is "
-           << str(p->kind) << " on " << axisName(axis)
-           << ", as a per-step scalar: every rank must apply the same "
-              "update, so it must be R or I there";
-      if (p->kind == Kind::Partial)
-        diag << " (a pending sum: reduce it first, spmd.all_reduce P -> R)";
-      notes(diag, p, nullptr);
-      return failure();
-    }
+    const Participant *firstR = firstOf(nonNeutral, Kind::Replicate);
+    const Participant *firstI = firstOf(nonNeutral, Kind::Invariant);
+    const Participant *firstV = firstOf(nonNeutral, Kind::Varying);
+    const Participant *firstP = firstOf(nonNeutral, Kind::Partial);
+
     // Operands laid out element for element: one type.
     const Participant *firstUniform = nullptr;
     for (const Participant *p : nonNeutral) {
-      if (p->role != OperandRole::Uniform)
+      // A pending sum is reported as one below.
+      if (p->role != OperandRole::Uniform || p->kind == Kind::Partial)
         continue;
       if (!firstUniform) {
         firstUniform = p;
@@ -583,26 +646,12 @@ struct LocalTypeAnalysis::Impl {
       if (p->kind == firstUniform->kind)
         continue;
       InFlightDiagnostic diag = error();
-      diag << "mixes operands typed " << str(firstUniform->kind) << " and "
-           << str(p->kind) << " on " << axisName(axis) << ": "
+      diag << "mixes operands typed " << kindText(*firstUniform) << " and "
+           << kindText(*p) << " on " << axisName(axis) << ": "
            << operandName(firstUniform->index, firstUniform->value) << " is "
-           << str(firstUniform->kind) << ", "
-           << operandName(p->index, p->value) << " is " << str(p->kind)
+           << kindText(*firstUniform) << ", "
+           << operandName(p->index, p->value) << " is " << kindText(*p)
            << "; " << rule->uniformReason;
-      // The usual cause: a gradient summed over this rank's share of the
-      // batch (typed V by the op that made it) meets its replicated
-      // parameter before the data-parallel all-reduce.
-      const Participant *v = firstUniform->kind == Kind::Varying ? firstUniform
-                             : p->kind == Kind::Varying          ? p
-                                                                 : nullptr;
-      const Participant *r = firstUniform->kind == Kind::Replicate ? firstUniform
-                             : p->kind == Kind::Replicate          ? p
-                                                                   : nullptr;
-      if (v && r && rule->isUpdate)
-        diag << " (if " << name(v->value)
-             << " is a pending sum, e.g. a gradient over this rank's tokens, "
-                "all-reduce it over "
-             << axis.axis.getValue() << " first)";
       notes(diag, firstUniform, p);
       return failure();
     }
@@ -617,9 +666,12 @@ struct LocalTypeAnalysis::Impl {
            << axisName(axis) << ": "
            << operandName(firstI->index, firstI->value) << " is I, "
            << operandName(other->index, other->value) << " is "
-           << str(other->kind) << "; ";
+           << kindText(*other) << "; ";
       if (other->kind == Kind::Partial)
-        diag << "reduce the P operand first (spmd.all_reduce P -> I)";
+        diag << (other->pending ? "reduce the pending sum first "
+                                  "(spmd.all_reduce V -> I)"
+                                : "reduce the P operand first "
+                                  "(spmd.all_reduce P -> I)");
       else
         diag << "convert the I operand explicitly (spmd.convert I -> R, whose "
                 "backward all-reduces the gradient, or I -> V), or produce "
@@ -630,18 +682,36 @@ struct LocalTypeAnalysis::Impl {
     if (firstI)
       return Result({Kind::Invariant, firstI->origin});
     if (!firstP) {
-      if (firstV)
-        return Result({Kind::Varying, firstV->origin});
-      return Result({Kind::Replicate, firstR->origin});
+      if (!firstV)
+        return Result({Kind::Replicate, firstR->origin});
+      // Two operands split on the axis along the dimension the result
+      // contracts: this rank's share of a sum over the axis.
+      if (contraction) {
+        auto splitIn = [&](ArrayRef<unsigned> operands) {
+          return llvm::any_of(nonNeutral, [&](const Participant *p) {
+            return p->kind == Kind::Varying &&
+                   llvm::is_contained(operands, p->index);
+          });
+        };
+        if (splitIn(contraction->lhs) && splitIn(contraction->rhs) &&
+            !splitIn(contraction->unlessSplit))
+          return Result({Kind::Varying, op->getLoc(), /*pending=*/true});
+      }
+      return Result({Kind::Varying, firstV->origin});
     }
     // From here on some operand is a pending sum.
     if (firstV) {
       InFlightDiagnostic diag = error();
-      diag << "cannot mix P and V on " << axisName(axis) << ": "
-           << operandName(firstP->index, firstP->value) << " is P, "
+      diag << "cannot mix " << (firstP->pending ? "a pending sum" : "P")
+           << " and V on " << axisName(axis) << ": "
+           << operandName(firstP->index, firstP->value) << " is "
+           << kindText(*firstP) << ", "
            << operandName(firstV->index, firstV->value)
-           << " is V; reduce the partial value first (spmd.all_reduce P -> "
-              "R, or spmd.reduce_scatter P -> V)";
+           << " is V; reduce the partial value first ("
+           << (firstP->pending
+                   ? "spmd.all_reduce V -> R, or spmd.reduce_scatter V -> V"
+                   : "spmd.all_reduce P -> R, or spmd.reduce_scatter P -> V")
+           << ")";
       notes(diag, firstP, firstV);
       return failure();
     }
@@ -651,24 +721,23 @@ struct LocalTypeAnalysis::Impl {
       if (p->role == OperandRole::NonLinear ||
           p->role == OperandRole::Uniform) {
         InFlightDiagnostic diag = error();
-        diag << "is " << rule->className << " in "
-             << operandName(p->index, p->value) << ", which is P on "
-             << axisName(axis)
-             << " (a pending sum): a non-linear op of a partial sum is not "
-                "the partial sum of the op; reduce it first (spmd.all_reduce "
-                "P -> R)";
+        diag << "is " << rule->className << " in ";
+        whichIsPending(diag, p);
+        diag << ": a non-linear op of a partial sum is not the partial sum "
+                "of the op; reduce it first ("
+             << reduceText(*p) << ")";
         if (rule->isUpdate)
-          diag << ": a gradient that is P on " << axis.axis.getValue()
-               << " needs its all-reduce over " << axis.axis.getValue()
-               << " before the optimizer update";
+          diag << ": a gradient that is a pending sum over "
+               << axis.axis.getValue() << " needs its all-reduce over "
+               << axis.axis.getValue() << " before the optimizer update";
         notes(diag, p, nullptr);
         return failure();
       }
       if (p->role == OperandRole::Index) {
         InFlightDiagnostic diag = error();
-        diag << "uses " << operandName(p->index, p->value) << ", which is P on "
-             << axisName(axis)
-             << " (a pending sum), as index data; reduce it first";
+        diag << "uses ";
+        whichIsPending(diag, p);
+        diag << ", as index data; reduce it first";
         notes(diag, p, nullptr);
         return failure();
       }
@@ -688,16 +757,25 @@ struct LocalTypeAnalysis::Impl {
     if (sumP && sumOther) {
       InFlightDiagnostic diag = error();
       diag << "adds " << operandName(sumP->index, sumP->value)
-           << ", which is P on " << axisName(axis) << ", to ";
+           << ", which is "
+           << (sumP->pending ? "V on " + axisName(axis) +
+                                   " but a pending sum (see the note)"
+                             : "P on " + axisName(axis))
+           << ", to ";
       if (sumOther->isConstant)
         diag << "a constant " << operandName(sumOther->index, sumOther->value);
       else
         diag << operandName(sumOther->index, sumOther->value) << ", which is "
-             << str(sumOther->kind);
+             << kindText(*sumOther);
       diag << ": the pending sum would count that term " << size
-           << " times (once per rank of " << axis.axis.getValue()
-           << "); reduce the P operand first, or make the other one P too "
-              "(spmd.convert R -> P)";
+           << " times (once per rank of " << axis.axis.getValue() << "); ";
+      if (sumP->pending)
+        diag << "reduce the pending sum first (spmd.all_reduce V -> R), or "
+                "make the other term one too (spmd.convert R -> P, after "
+                "spmd.reinterpret V -> P)";
+      else
+        diag << "reduce the P operand first, or make the other one P too "
+                "(spmd.convert R -> P)";
       notes(diag, sumP, sumOther);
       return failure();
     }
@@ -718,21 +796,49 @@ struct LocalTypeAnalysis::Impl {
     if (partialFactors.size() > 1) {
       const Participant *a = partialFactors[0], *b = partialFactors[1];
       InFlightDiagnostic diag = error();
-      diag << "has P in two factors on " << axisName(axis) << ": "
-           << operandName(a->index, a->value) << " and "
-           << operandName(b->index, b->value)
-           << " are both P, and a product of pending sums is not a pending "
-              "sum; reduce one of them first";
+      diag << "has P in two factors on " << axisName(axis) << ": ";
+      if (!a->pending && !b->pending)
+        diag << operandName(a->index, a->value) << " and "
+             << operandName(b->index, b->value) << " are both P";
+      else
+        diag << operandName(a->index, a->value) << " is " << kindText(*a)
+             << " and " << operandName(b->index, b->value) << " is "
+             << kindText(*b);
+      diag << ", and a product of pending sums is not a pending sum; reduce "
+              "one of them first";
       notes(diag, a, b);
       return failure();
     }
-    return Result({Kind::Partial, firstP->origin});
+    // One spelling per sum: a pending V is said to be P with
+    // spmd.reinterpret V -> P before it meets a P.
+    const Participant *pendingV = nullptr, *partial = nullptr;
+    for (const Participant *p : nonNeutral) {
+      if (p->kind != Kind::Partial)
+        continue;
+      if (p->pending && !pendingV)
+        pendingV = p;
+      if (!p->pending && !partial)
+        partial = p;
+    }
+    if (pendingV && partial) {
+      InFlightDiagnostic diag = error();
+      diag << "cannot mix P and a pending sum typed V on " << axisName(axis)
+           << ": " << operandName(partial->index, partial->value)
+           << " is P, " << operandName(pendingV->index, pendingV->value)
+           << " is V (a pending sum); say that it is P first "
+              "(spmd.reinterpret V -> P)";
+      notes(diag, partial, pendingV);
+      return failure();
+    }
+    return Result({firstP->pending ? Kind::Varying : Kind::Partial,
+                   firstP->origin, firstP->pending});
   }
 
   /// The type of a compute op's result that depends on `operands`.
   FailureOr<ValueLocalType>
   inferCompute(Operation *op, const std::optional<OpTypingRule> &rule,
-               ArrayRef<unsigned> operands) {
+               ArrayRef<unsigned> operands,
+               const OpTypingRule::Contraction *contraction) {
     ValueLocalType result;
     // Operand states first: poison spreads quietly, untyped values are
     // reported at their first use.
@@ -794,7 +900,9 @@ struct LocalTypeAnalysis::Impl {
         }
         if (kind.status != OperandKind::Have)
           continue;
-        p.kind = kind.kind;
+        // A pending V takes part as the pending sum it is.
+        p.kind = kind.pending ? Kind::Partial : kind.kind;
+        p.pending = kind.pending;
         p.origin = kind.origin;
         // Integer data has no gradient, and a per-step scalar does not
         // decide the result's type: R or I, either combines like a
@@ -805,13 +913,14 @@ struct LocalTypeAnalysis::Impl {
             (kind.kind == Kind::Replicate || kind.kind == Kind::Invariant);
         parts.push_back(p);
       }
-      auto combined = combine(op, rule, axis, parts);
+      auto combined = combine(op, rule, contraction, axis, parts);
       if (failed(combined))
         return failure();
       if (!*combined)
         continue;
-      Location origin = (*combined)->second.value_or(op->getLoc());
-      result.entries.push_back({axis, (*combined)->first, origin});
+      Location origin = (*combined)->origin.value_or(op->getLoc());
+      result.entries.push_back(
+          {axis, (*combined)->kind, origin, (*combined)->pending});
     }
     sortEntries(result.entries);
     return result;
@@ -906,7 +1015,9 @@ struct LocalTypeAnalysis::Impl {
       if (rule && !rule->resultOperands.empty() &&
           result.getResultNumber() < rule->resultOperands.size())
         operands = rule->resultOperands[result.getResultNumber()];
-      FailureOr<ValueLocalType> type = inferCompute(op, rule, operands);
+      FailureOr<ValueLocalType> type = inferCompute(
+          op, rule, operands,
+          rule ? rule->getContraction(result.getResultNumber()) : nullptr);
       if (failed(type)) {
         poison(op);
         return;
@@ -1072,7 +1183,8 @@ struct LocalTypeAnalysis::Impl {
       OperandKind actual = getKind(type, want.axis);
       if (actual.status == OperandKind::Trivial ||
           actual.status == OperandKind::Untyped ||
-          (actual.status == OperandKind::Have && actual.kind == want.kind))
+          (actual.status == OperandKind::Have && actual.kind == want.kind &&
+           !actual.pending))
         continue;
       InFlightDiagnostic diag = op->emitOpError();
       StringRef axisRef = want.axis.axis.getValue();
@@ -1084,21 +1196,26 @@ struct LocalTypeAnalysis::Impl {
       } else {
         diag << "writes " << name(value) << ", which is "
              << str(actual.kind) << " on " << axisName(want.axis)
-             << ", into " << access.symbol << ", which is "
-             << str(want.kind) << " there";
+             << (actual.pending ? " but a pending sum" : "") << ", into "
+             << access.symbol << ", which is " << str(want.kind) << " there";
         bool wantWhole =
             want.kind == Kind::Replicate || want.kind == Kind::Invariant;
-        if (actual.kind == Kind::Partial && wantWhole)
-          diag << ": it is a pending sum; all-reduce it over " << axisRef
-               << " first (a gradient that is P on " << axisRef
-               << " misses its all-reduce)";
+        bool partial = actual.kind == Kind::Partial || actual.pending;
+        if (partial && wantWhole)
+          diag << ": all-reduce it over " << axisRef
+               << " first (a gradient that is this rank's share of a sum "
+                  "over "
+               << axisRef << " misses its all-reduce)";
+        else if (partial && want.kind == Kind::Varying)
+          diag << ": storage holds values, not pending sums; reduce-scatter "
+                  "it over "
+               << axisRef << " first";
         else if (actual.kind == Kind::Varying && wantWhole)
-          diag << ": if it is a pending sum (e.g. a gradient over this "
-                  "rank's tokens), all-reduce it over "
-               << axisRef << " first; if it is a shard, all-gather it";
+          diag << ": all-gather it over " << axisRef << " first";
         else if (actual.kind == Kind::Replicate && want.kind == Kind::Varying)
           diag << ": keep this rank's slice first (spmd.convert R -> V)";
-        noteOrigin(diag, actual.origin, actual.kind, want.axis);
+        noteOrigin(diag, actual.origin, actual.kind, want.axis,
+                   actual.pending);
       }
       noteOrigin(diag, want.origin, want.kind, want.axis);
       hadError = true;
@@ -1191,7 +1308,27 @@ struct LocalTypeAnalysis::Impl {
         else if (kind.kind == Kind::Varying && src == Kind::Partial)
           diag << " (if it is a partial sum, say so with spmd.reinterpret "
                   "V -> P, or use src V)";
-        noteOrigin(diag, kind.origin, kind.kind, axis);
+        noteOrigin(diag, kind.origin, kind.kind, axis, kind.pending);
+        hadError = true;
+        poison(op);
+        return;
+      }
+      StringRef opName = op->getName().getStringRef();
+      // A pending V is reduced (all_reduce, reduce_scatter), said to be P
+      // (reinterpret V -> P) or moved whole (all_to_all); gathering or
+      // zero-padding it treats partial sums as shards.
+      if (kind.pending &&
+          !(opName == "spmd.all_reduce" || opName == "spmd.reduce_scatter" ||
+            opName == "spmd.all_to_all" ||
+            (opName == "spmd.reinterpret" && dst == Kind::Partial))) {
+        InFlightDiagnostic diag =
+            op->emitOpError()
+            << "operand " << name(input) << " is V on " << axisName(axis)
+            << " but a pending sum (see the note), and '" << opName
+            << "' (" << str(src) << " -> " << str(dst)
+            << ") would treat its partial sums as shards; reduce it "
+               "(spmd.all_reduce V -> R, or spmd.reduce_scatter V -> V)";
+        noteOrigin(diag, kind.origin, kind.kind, axis, kind.pending);
         hadError = true;
         poison(op);
         return;
@@ -1201,17 +1338,30 @@ struct LocalTypeAnalysis::Impl {
     // axes of the view; types on other views are dropped (communication
     // invalidates them) and derived again from this view when needed.
     ValueLocalType outType;
+    bool moves = op->getName().getStringRef() == "spmd.all_to_all";
     for (const TypedAxis &axis : getViewAxes(meshName, view)) {
-      if (llvm::is_contained(listed, axis.axis.getValue())) {
+      bool isListed = llvm::is_contained(listed, axis.axis.getValue());
+      if (isListed && !moves) {
         outType.entries.push_back({axis, dst, op->getLoc()});
         continue;
       }
-      if (inType.state != State::Typed)
+      if (inType.state != State::Typed) {
+        if (isListed)
+          outType.entries.push_back({axis, dst, op->getLoc()});
         continue;
+      }
       OperandKind kind = getKind(inType, axis);
-      if (kind.status == OperandKind::Have)
+      if (isListed) {
+        // all_to_all exchanges rows: a pending sum stays one.
         outType.entries.push_back(
-            {axis, kind.kind, kind.origin.value_or(op->getLoc())});
+            {axis, dst, op->getLoc(), kind.status == OperandKind::Have &&
+                                          kind.pending && dst == Kind::Varying});
+        continue;
+      }
+      if (kind.status == OperandKind::Have)
+        outType.entries.push_back({axis, kind.kind,
+                                   kind.origin.value_or(op->getLoc()),
+                                   kind.pending});
     }
     for (Value result : op->getResults())
       if (result != output)
@@ -1253,20 +1403,29 @@ struct LocalTypeAnalysis::Impl {
             }
             if (actual.status == OperandKind::Trivial ||
                 (actual.status == OperandKind::Have &&
-                 actual.kind == expected.kind))
+                 actual.kind == expected.kind && !actual.pending))
               continue;
             InFlightDiagnostic diag = ret->emitError()
                                       << "result #" << i << " ("
                                       << name(operand) << ") ";
             if (actual.status == OperandKind::Have)
-              diag << "is typed " << str(actual.kind);
+              diag << "is typed " << str(actual.kind)
+                   << (actual.pending ? " but a pending sum" : "");
             else
               diag << "has no local type";
             diag << " on " << axisName(expected.axis)
                  << ", but the function declares it " << str(expected.kind);
             if (actual.status == OperandKind::Mixed)
               diag << " (" << actual.detail << ")";
-            noteOrigin(diag, actual.origin, actual.kind, expected.axis);
+            if (actual.pending && expected.kind == Kind::Varying)
+              diag << " (a shard): reduce it (spmd.reduce_scatter V -> V), "
+                      "or say that it is P (spmd.reinterpret V -> P) and "
+                      "declare P";
+            else if (actual.pending)
+              diag << ": reduce it first (spmd.all_reduce V -> "
+                   << str(expected.kind) << ")";
+            noteOrigin(diag, actual.origin, actual.kind, expected.axis,
+                       actual.pending);
             hadError = true;
           }
       }
@@ -1296,7 +1455,7 @@ struct LocalTypeAnalysis::Impl {
     else
       diag << "a V loss has no single value; if each rank holds a partial "
               "sum of it, say so with spmd.reinterpret V -> P";
-    noteOrigin(diag, entry.origin, entry.kind, entry.axis);
+    noteOrigin(diag, entry.origin, entry.kind, entry.axis, entry.pending);
     hadError = true;
   }
 
@@ -1306,7 +1465,7 @@ struct LocalTypeAnalysis::Impl {
     if (a.state != b.state || a.entries.size() != b.entries.size())
       return false;
     for (auto [x, y] : llvm::zip(a.entries, b.entries))
-      if (!(x.axis == y.axis) || x.kind != y.kind)
+      if (!(x.axis == y.axis) || x.kind != y.kind || x.pending != y.pending)
         return false;
     return true;
   }
@@ -1327,7 +1486,7 @@ struct LocalTypeAnalysis::Impl {
     llvm::raw_string_ostream os(text);
     llvm::interleaveComma(type.entries, os, [&](const AxisTypeEntry &e) {
       os << e.axis.view.getValue() << "." << e.axis.axis.getValue() << " = "
-         << str(e.kind);
+         << str(e.kind) << (e.pending ? " (pending sum)" : "");
     });
     os << "}";
     return text;

@@ -26,11 +26,13 @@ enum class RuleId {
   NonLinear,
   Sum,
   Bilinear,
+  Linear,
   Unary,
   Embedding,
   Dispatch,
   Combine,
   Experts,
+  SharedExpert,
   IndexedNonLinear,
   Quotient,
   InsertSlice,
@@ -60,13 +62,13 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
       llvm::StringSwitch<RuleId>(op->getName().getStringRef())
           // moe: the compute ops of per-rank programs.
           .Case("moe.add", RuleId::Sum)
-          .Case("moe.linear", RuleId::Bilinear)
+          .Case("moe.linear", RuleId::Linear)
           .Case("moe.embedding", RuleId::Embedding)
           .Case("moe.dispatch", RuleId::Dispatch)
           .Case("moe.combine", RuleId::Combine)
           .Case("moe.experts", RuleId::Experts)
-          .Cases({"moe.rms_norm", "moe.attention", "moe.swiglu", "moe.router",
-                  "moe.shared_expert"},
+          .Case("moe.shared_expert", RuleId::SharedExpert)
+          .Cases({"moe.rms_norm", "moe.attention", "moe.swiglu", "moe.router"},
                  RuleId::NonLinear)
           .Cases({"moe.cross_entropy", "moe.aux_loss"},
                  RuleId::IndexedNonLinear)
@@ -112,6 +114,13 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     return OpTypingRule{"sum", {R::Sum, R::Sum}, R::Sum, {}};
   case RuleId::Bilinear:
     return OpTypingRule{"bilinear", {R::Factor, R::Factor}, R::Factor, {}};
+  case RuleId::Linear: {
+    // x [..., K] @ weight [K, N]: contracts K, so x and weight both split
+    // on an axis (a row-parallel matmul) give this rank's share of a sum.
+    OpTypingRule rule{"bilinear", {R::Factor, R::Factor}, R::Factor, {}};
+    rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
   case RuleId::Unary:
     // The source; sizes, shapes and offsets are index data.
     return OpTypingRule{"linear", {R::Factor}, R::Index, {}};
@@ -127,15 +136,32 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     return OpTypingRule{
         "bilinear", {R::Factor, R::Index, R::Factor}, R::Index, {}};
   case RuleId::Experts:
-    // Grouped SwiGLU: non-linear; group_sizes are counts.
+    // Grouped SwiGLU: non-linear; group_sizes are counts. (The down
+    // projection contracts the hidden units F, but expert weights split on
+    // an axis are split by expert (ep) as often as by F (etp): no
+    // contraction is inferred.)
     return OpTypingRule{
         "non-linear",
         {R::NonLinear, R::Index, R::NonLinear, R::NonLinear, R::NonLinear},
         R::NonLinear,
         {}};
-  case RuleId::IndexedNonLinear:
+  case RuleId::SharedExpert: {
+    // SwiGLU MLP (x, w_gate, w_up, w_down [, gate]): non-linear; the down
+    // projection contracts F (the Megatron MLP's row-parallel half).
+    OpTypingRule rule{"non-linear", {}, R::NonLinear, {}};
+    rule.contractions = {{{1, 2}, {3}}};
+    return rule;
+  }
+  case RuleId::IndexedNonLinear: {
     // A loss of float values at integer targets / selections.
-    return OpTypingRule{"non-linear", {R::NonLinear, R::Index}, R::Index, {}};
+    OpTypingRule rule{"non-linear", {R::NonLinear, R::Index}, R::Index, {}};
+    // The cross-entropy is a mean over the tokens: over this rank's tokens
+    // it is its share of the global mean. (The load-balancing loss is not a
+    // sum over tokens; moe-partition gathers its operands first.)
+    if (op->getName().getStringRef() == "moe.cross_entropy")
+      rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
   case RuleId::Quotient:
     // a / b is linear in a only.
     return OpTypingRule{
@@ -148,24 +174,34 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
   // A VJP is linear in the incoming gradient; each result is listed with
   // the operands it depends on, so a result independent of an operand does
   // not take its type (dweight = x^T dout does not see the weight).
-  case RuleId::EmbeddingGrad:
+  case RuleId::EmbeddingGrad: {
     // dtable = scatter-add of the rows of dout by token id: linear in dout.
-    return OpTypingRule{"scatter-add", {R::Index, R::Factor}, R::Index, {}};
+    // Sums over the tokens.
+    OpTypingRule rule{"scatter-add", {R::Index, R::Factor}, R::Index, {}};
+    rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
   case RuleId::RMSNormGrad:
     // (x, weight, dout) -> dx, dweight. dx = (weight * dout) / rms(x) - ...:
     // bilinear in (weight, dout), non-linear in x; dweight =
-    // sum_tokens dout * x / rms(x): linear in dout, independent of weight.
+    // sum_tokens dout * x / rms(x): linear in dout, independent of weight,
+    // and a sum over the tokens.
     return OpTypingRule{"multilinear",
                         {R::NonLinear, R::Factor, R::Factor},
                         R::NonLinear,
-                        {{0, 1, 2}, {0, 2}}};
+                        {{0, 1, 2}, {0, 2}},
+                        {},
+                        {{}, {{0}, {2}}}};
   case RuleId::LinearGrad:
-    // (x, weight, dout) -> dx = dout weight^T (bilinear in weight, dout),
-    // dweight = x^T dout (bilinear in x, dout).
+    // (x, weight, dout) -> dx = dout weight^T (bilinear in weight, dout,
+    // contracts N), dweight = x^T dout (bilinear in x, dout, contracts the
+    // tokens).
     return OpTypingRule{"bilinear",
                         {R::Factor, R::Factor, R::Factor},
                         R::NonLinear,
-                        {{1, 2}, {0, 2}}};
+                        {{1, 2}, {0, 2}},
+                        {},
+                        {{{1}, {2}}, {{0}, {2}}}};
   case RuleId::AttentionGrad:
     // (q, k, v, dout) -> dq, dk, dv. The probabilities are non-linear in q
     // and k; dq and dk are bilinear in (v, dout) through dP = dout v^T;
@@ -185,12 +221,15 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // (x, weight, probs, indices, dscores, dprobs) -> dx, dweight. The
     // logits' gradient is the softmax VJP at probs (non-linear) of dprobs
     // plus the scattered dscores: linear in (dscores, dprobs) jointly, one
-    // sum. dx = dlogits weight^T, dweight = x^T dlogits.
+    // sum. dx = dlogits weight^T (contracts the experts), dweight =
+    // x^T dlogits (contracts the tokens).
     return OpTypingRule{
         "multilinear",
         {R::Factor, R::Factor, R::NonLinear, R::Index, R::Sum, R::Sum},
         R::NonLinear,
-        {{1, 2, 3, 4, 5}, {0, 2, 3, 4, 5}}};
+        {{1, 2, 3, 4, 5}, {0, 2, 3, 4, 5}},
+        {},
+        {{{1}, {4, 5}}, {{0}, {4, 5}}}};
   case RuleId::DispatchGrad:
     // (indices, dsorted) -> dx: sums the copies of each token, linear.
     return OpTypingRule{"gather", {R::Index, R::Factor}, R::Index, {}};
@@ -199,6 +238,12 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // dw_gate, dw_up, dw_down of y = (silu(x w_gate) * (x w_up)) w_down:
     // non-linear in x and w_gate; multilinear in (w_up, w_down, dout),
     // except that dw_up does not depend on w_up nor dw_down on w_down.
+    // The weight gradients sum over the rows: a pending sum over an axis
+    // that splits the rows, unless it also splits the experts (then this
+    // rank holds every row of its experts: any expert weight the result
+    // depends on is split there). dsorted contracts the hidden
+    // units F, but weights split on an axis are split by expert as often
+    // (ep) as by F (etp), so no contraction is inferred for it.
     return OpTypingRule{"multilinear",
                         {R::NonLinear, R::Index, R::NonLinear, R::Factor,
                          R::Factor, R::Factor},
@@ -206,7 +251,12 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
                         {{0, 1, 2, 3, 4, 5},
                          {0, 1, 2, 3, 4, 5},
                          {0, 1, 2, 4, 5},
-                         {0, 1, 2, 3, 5}}};
+                         {0, 1, 2, 3, 5}},
+                        {},
+                        {{},
+                         {{0}, {5}, {2, 3, 4}},
+                         {{0}, {5}, {2, 3, 4}},
+                         {{0}, {5}, {2, 3, 4}}}};
   case RuleId::CombineGrad:
     // (expert_out, indices, scores, dout) -> dexpert_out = scores * dout
     // (bilinear, independent of expert_out), dscores = <dout, expert_out>
@@ -236,8 +286,14 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     }
     OpTypingRule rule{"multilinear", roles, R::NonLinear, {}};
     rule.resultOperands = {all, all, noUp, noDown};
-    if (gated)
+    // dx contracts the hidden units F; the weight gradients the tokens.
+    unsigned dout = op->getNumOperands() - 1;
+    OpTypingRule::Contraction overF{{1, 2}, {3}}, overTokens{{0}, {dout}};
+    rule.contractions = {overF, overTokens, overTokens, overTokens};
+    if (gated) {
       rule.resultOperands.push_back(all);
+      rule.contractions.push_back(overTokens);
+    }
     return rule;
   }
   case RuleId::LossGrad:

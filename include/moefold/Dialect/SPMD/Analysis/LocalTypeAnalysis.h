@@ -57,6 +57,14 @@ struct AxisTypeEntry {
   TypedAxis axis;
   LocalTypeKind kind;
   mlir::Location origin;
+  /// For V only: this rank's share of a sum over the axis that is still
+  /// pending (the result of a contraction over operands split on the axis,
+  /// such as a row-parallel matmul or a weight gradient over this rank's
+  /// tokens). It is spelled V, as the op that made it computes it, and
+  /// follows the rules of P: it is reduced by a collective with src V
+  /// (`all_reduce V -> R`, `reduce_scatter V -> V`) or said to be P by
+  /// `reinterpret V -> P`, and never enters a non-linear op.
+  bool pending = false;
 };
 
 /// The local type of one value.

@@ -63,12 +63,36 @@ struct OpTypingRule {
   /// Why Uniform operands must agree, appended to the diagnostic when they
   /// do not.
   llvm::StringRef uniformReason = {};
+  /// Per result (by result number; missing or empty: none), the operands
+  /// it contracts over a dimension that a mesh axis may split: the `K` of a
+  /// matmul (`x` and `weight` of moe.linear), the tokens of a weight
+  /// gradient (`x` and `dout` of moe.linear_grad's `dweight`). Where an
+  /// operand in `lhs` and one in `rhs` are both V (split, not pending) on an
+  /// axis, the result is this rank's share of a sum over the axis: typed V,
+  /// as the op computes it, but a pending sum (docs/spmd-types.md,
+  /// "Pending V").
+  ///
+  /// Where one of `unlessSplit` is V on the axis, the summed dimension is
+  /// not split there and the result is not pending: an expert weight's
+  /// gradient over the rows of this rank's experts (the expert dimension
+  /// split over `ep`) is complete, only summed over the replicas.
+  struct Contraction {
+    llvm::SmallVector<unsigned, 2> lhs, rhs, unlessSplit;
+  };
+  llvm::SmallVector<Contraction, 2> contractions;
   /// An optimizer update (operand #0 the parameter, #1 its gradient):
   /// diagnostics name the gradient reduction that is missing.
   bool isUpdate = false;
 
   OperandRole getRole(unsigned operandIndex) const {
     return operandIndex < roles.size() ? roles[operandIndex] : trailingRole;
+  }
+  /// The contraction of result `resultNumber`, or null.
+  const Contraction *getContraction(unsigned resultNumber) const {
+    if (resultNumber >= contractions.size() ||
+        contractions[resultNumber].lhs.empty())
+      return nullptr;
+    return &contractions[resultNumber];
   }
 };
 
