@@ -147,8 +147,9 @@ struct LocalTypeAnalysis::Impl {
   /// it), computed on first use.
   MeshOp onlyMesh;
   bool onlyMeshComputed = false;
-  /// The first read of each declaration that carries `spmd.local`.
-  DenseMap<StringAttr, Operation *> annotatedReads;
+  /// The `spmd.local` of the first read of each declaration that carries
+  /// one (in program order).
+  DenseMap<StringAttr, SmallVector<AxisTypeEntry>> annotatedReads;
 
   // -- Helpers -------------------------------------------------------------
 
@@ -721,7 +722,7 @@ struct LocalTypeAnalysis::Impl {
       if (p->role == OperandRole::NonLinear ||
           p->role == OperandRole::Uniform) {
         InFlightDiagnostic diag = error();
-        diag << "is " << rule->className << " in ";
+        diag << "is non-linear in ";
         whichIsPending(diag, p);
         diag << ": a non-linear op of a partial sum is not the partial sum "
                 "of the op; reduce it first ("
@@ -980,8 +981,11 @@ struct LocalTypeAnalysis::Impl {
       }
       annotation = std::move(*parsed);
     }
-    // A state read without an annotation has its declaration's type.
+    // A state read without an annotation has its declaration's type; an
+    // annotated read says what the declaration's type is in this function.
     std::optional<StorageAccess> access = lookupStorageAccess(op);
+    if (access && !access->written && annotation)
+      annotatedReads.try_emplace(access->symbol.getAttr(), *annotation);
     if (access && !access->isParam && !access->written && !annotation &&
         op->getNumResults() == 1) {
       std::string why;
@@ -1091,23 +1095,16 @@ struct LocalTypeAnalysis::Impl {
   }
 
   /// The local type of the declaration `symbol` (a moe.param or moe.state)
-  /// in this function: the `spmd.local` of a read of it in the function,
+  /// in this function: the `spmd.local` of an earlier read of it,
   /// else the type of its global placement (`global_placement`, else
   /// `placement`), else R on every axis of the dense view of the module's
   /// mesh. Failure, with the reason in `why`, when none applies.
   FailureOr<ValueLocalType> getDeclaredType(FlatSymbolRefAttr symbol,
                                             std::string &why) {
-    if (Operation *read = annotatedReads.lookup(symbol.getAttr())) {
-      auto entries =
-          parseAnnotation(read->getAttr(kLocalTypeAttrName), read->getLoc(),
-                          "'" + read->getName().getStringRef() +
-                              "' annotation");
-      if (failed(entries)) {
-        why = "its reads carry an invalid annotation";
-        return failure();
-      }
+    auto read = annotatedReads.find(symbol.getAttr());
+    if (read != annotatedReads.end()) {
       ValueLocalType type;
-      type.entries = std::move(*entries);
+      type.entries.assign(read->second.begin(), read->second.end());
       return type;
     }
     Operation *declaration =
@@ -1622,11 +1619,6 @@ struct LocalTypeAnalysis::Impl {
       }
       setType(arg, std::move(type));
     }
-    body.walk([&](Operation *op) {
-      std::optional<StorageAccess> access = lookupStorageAccess(op);
-      if (access && !access->written && op->hasAttr(kLocalTypeAttrName))
-        annotatedReads.try_emplace(access->symbol.getAttr(), op);
-    });
     for (Block &block : body) {
       if (!block.isEntryBlock())
         for (BlockArgument arg : block.getArguments()) {

@@ -51,7 +51,7 @@ enum class OperandRole {
 
 /// How a compute op propagates local types from its operands to its results.
 struct OpTypingRule {
-  /// A short name of the class, used in diagnostics ("bilinear", ...).
+  /// A short name of the class ("bilinear", "multilinear", ...).
   llvm::StringRef className;
   /// The role of each operand, by operand index. Operands past the end take
   /// `trailingRole` (variadic operands such as an optional bias).
