@@ -1302,6 +1302,14 @@ struct LocalTypeAnalysis::Impl {
         else if (kind.kind == Kind::Replicate && src == Kind::Partial)
           diag << " (reducing an R value over " << axisNameRef
                << " would multiply it by the axis size)";
+        else if ((kind.kind == Kind::Replicate ||
+                  kind.kind == Kind::Invariant) &&
+                 src == Kind::Varying &&
+                 (op->getName().getStringRef() == "spmd.all_reduce" ||
+                  op->getName().getStringRef() == "spmd.reduce_scatter"))
+          diag << " (it is whole on every rank of " << axisNameRef
+               << ": summing it over " << axisNameRef << " counts it "
+               << getAxisSize(axis).value_or(0) << " times)";
         else if (kind.kind == Kind::Varying && src == Kind::Partial)
           diag << " (if it is a partial sum, say so with spmd.reinterpret "
                   "V -> P, or use src V)";
