@@ -11,9 +11,13 @@
 //   P never enters a non-linear op, never meets V, never meets R in a sum
 //   a collective's operand has the collective's `src` type on its axes
 //   a `{moe.loss}` result is P or I on every axis
+//   a write of a parameter or state receives the declaration's type
 //
 // Types come from `spmd.local` on function arguments (and, as an explicit
-// annotation, on any op), from the typed collectives, and from constants.
+// annotation, on any op), from the typed collectives, from constants and
+// from the placements of declared storage. A V made by a contraction over
+// operands split on an axis is a pending sum there (AxisTypeEntry::pending)
+// and follows the rules of P.
 //
 //===----------------------------------------------------------------------===//
 
