@@ -77,6 +77,8 @@ struct OperandKind {
   Kind kind = Kind::Replicate;
   /// V that is a pending sum (AxisTypeEntry::pending).
   bool pending = false;
+  /// V known to be a shard (AxisTypeEntry::shard).
+  bool shard = false;
   std::optional<Location> origin;
   std::string detail;
 };
@@ -96,6 +98,7 @@ struct Participant {
   /// set so that diagnostics spell it as it is typed.
   Kind kind = Kind::Replicate;
   bool pending = false;
+  bool shard = false;
   std::optional<Location> origin;
 };
 
@@ -365,6 +368,7 @@ struct LocalTypeAnalysis::Impl {
       result.status = OperandKind::Have;
       result.kind = entry->kind;
       result.pending = entry->pending;
+      result.shard = entry->shard;
       result.origin = entry->origin;
       return result;
     }
@@ -462,6 +466,8 @@ struct LocalTypeAnalysis::Impl {
       result.status = OperandKind::Have;
       result.kind = full.front()->kind;
       result.pending = full.front()->pending;
+      result.shard = llvm::all_of(
+          full, [](const AxisTypeEntry *e) { return e->shard; });
       result.origin =
           (spanned.empty() ? full.front() : spanned.front())->origin;
       return result;
@@ -492,6 +498,8 @@ struct LocalTypeAnalysis::Impl {
       result.status = OperandKind::Have;
       result.kind = kind;
       result.pending = pending;
+      result.shard = llvm::all_of(
+          spanned, [](const AxisTypeEntry *e) { return e->shard; });
       result.origin = spanned.front()->origin;
       return result;
     }
@@ -518,6 +526,7 @@ struct LocalTypeAnalysis::Impl {
     Kind kind;
     std::optional<Location> origin;
     bool pending = false;
+    bool shard = false;
   };
 
   /// Combines the participants of one result on one axis (the rules table of
@@ -695,10 +704,19 @@ struct LocalTypeAnalysis::Impl {
           });
         };
         if (splitIn(contraction->lhs) && splitIn(contraction->rhs) &&
-            !splitIn(contraction->unlessSplit))
+            !splitIn(contraction->unlessSplit)) {
+          if (contraction->ambiguous)
+            return Result({Kind::Varying, firstV->origin});
           return Result({Kind::Varying, op->getLoc(), /*pending=*/true});
+        }
       }
-      return Result({Kind::Varying, firstV->origin});
+      // Computed from shards by an op that does not sum over the split
+      // dimension: a shard.
+      bool shard = !rule->opaque &&
+                   llvm::all_of(nonNeutral, [](const Participant *p) {
+                     return p->kind != Kind::Varying || p->shard;
+                   });
+      return Result({Kind::Varying, firstV->origin, false, shard});
     }
     // From here on some operand is a pending sum.
     if (firstV) {
@@ -904,6 +922,7 @@ struct LocalTypeAnalysis::Impl {
         // A pending V takes part as the pending sum it is.
         p.kind = kind.pending ? Kind::Partial : kind.kind;
         p.pending = kind.pending;
+        p.shard = kind.shard;
         p.origin = kind.origin;
         // Integer data has no gradient, and a per-step scalar does not
         // decide the result's type: R or I, either combines like a
@@ -921,7 +940,8 @@ struct LocalTypeAnalysis::Impl {
         continue;
       Location origin = (*combined)->origin.value_or(op->getLoc());
       result.entries.push_back(
-          {axis, (*combined)->kind, origin, (*combined)->pending});
+          {axis, (*combined)->kind, origin, (*combined)->pending,
+           (*combined)->shard});
     }
     sortEntries(result.entries);
     return result;
@@ -1031,6 +1051,9 @@ struct LocalTypeAnalysis::Impl {
         poison(op);
         return;
       }
+      // A read of storage yields values: split, never partial sums.
+      if (access && !access->written)
+        markShards(*type);
       setType(result, std::move(*type));
     }
   }
@@ -1059,6 +1082,13 @@ struct LocalTypeAnalysis::Impl {
     return onlyMesh;
   }
 
+  /// Storage holds values: its V entries are shards.
+  static void markShards(ValueLocalType &type) {
+    for (AxisTypeEntry &entry : type.entries)
+      if (entry.kind == Kind::Varying && !entry.pending)
+        entry.shard = true;
+  }
+
   /// The local type of a tensor placed `placement` (S -> V, R -> R, P -> P
   /// on every axis of its view; a shard over a size-1 axis is whole). A
   /// value replicated on every axis of the expert view is typed on the dense
@@ -1080,7 +1110,8 @@ struct LocalTypeAnalysis::Impl {
       else if (axisPlacement && axisPlacement.isSharded() &&
                getAxisSize(axis).value_or(0) != 1)
         kind = Kind::Varying;
-      type.entries.push_back({axis, kind, origin});
+      type.entries.push_back(
+          {axis, kind, origin, false, kind == Kind::Varying});
     }
     if (view.getValue() != kDenseView &&
         llvm::all_of(type.entries, [](const AxisTypeEntry &e) {
@@ -1105,6 +1136,7 @@ struct LocalTypeAnalysis::Impl {
     if (read != annotatedReads.end()) {
       ValueLocalType type;
       type.entries.assign(read->second.begin(), read->second.end());
+      markShards(type);
       return type;
     }
     Operation *declaration =
@@ -1319,6 +1351,25 @@ struct LocalTypeAnalysis::Impl {
         return;
       }
       StringRef opName = op->getName().getStringRef();
+      // A shard is data split over the axis: summing it adds up different
+      // ranks' data.
+      bool sums = opName == "spmd.all_reduce" ||
+                  opName == "spmd.reduce_scatter" ||
+                  (opName == "spmd.reinterpret" && dst == Kind::Partial);
+      if (kind.shard && src == Kind::Varying && sums) {
+        InFlightDiagnostic diag =
+            op->emitOpError()
+            << "operand " << name(input) << " is V on " << axisName(axis)
+            << ", a shard of data split over " << axisNameRef
+            << " (not a partial sum), and '" << opName << "' (" << str(src)
+            << " -> " << str(dst) << ") would sum it over " << axisNameRef
+            << ", adding up different ranks' data; all-gather it "
+               "(spmd.all_gather V -> R) to make it whole";
+        noteOrigin(diag, kind.origin, kind.kind, axis);
+        hadError = true;
+        poison(op);
+        return;
+      }
       // A pending V is reduced (all_reduce, reduce_scatter), said to be P
       // (reinterpret V -> P) or moved whole (all_to_all); gathering or
       // zero-padding it treats partial sums as shards.
@@ -1344,10 +1395,14 @@ struct LocalTypeAnalysis::Impl {
     // invalidates them) and derived again from this view when needed.
     ValueLocalType outType;
     bool moves = op->getName().getStringRef() == "spmd.all_to_all";
+    // A slice (convert R/I -> V) or a reduce-scatter leaves this rank's
+    // shard.
+    bool slices = dst == Kind::Varying &&
+                  op->getName().getStringRef() != "spmd.reinterpret";
     for (const TypedAxis &axis : getViewAxes(meshName, view)) {
       bool isListed = llvm::is_contained(listed, axis.axis.getValue());
       if (isListed && !moves) {
-        outType.entries.push_back({axis, dst, op->getLoc()});
+        outType.entries.push_back({axis, dst, op->getLoc(), false, slices});
         continue;
       }
       if (inType.state != State::Typed) {
@@ -1358,15 +1413,16 @@ struct LocalTypeAnalysis::Impl {
       OperandKind kind = getKind(inType, axis);
       if (isListed) {
         // all_to_all exchanges rows: a pending sum stays one.
-        outType.entries.push_back(
-            {axis, dst, op->getLoc(), kind.status == OperandKind::Have &&
-                                          kind.pending && dst == Kind::Varying});
+        bool have = kind.status == OperandKind::Have;
+        outType.entries.push_back({axis, dst, op->getLoc(),
+                                   have && kind.pending && dst == Kind::Varying,
+                                   have && kind.shard && dst == Kind::Varying});
         continue;
       }
       if (kind.status == OperandKind::Have)
         outType.entries.push_back({axis, kind.kind,
                                    kind.origin.value_or(op->getLoc()),
-                                   kind.pending});
+                                   kind.pending, kind.shard});
     }
     for (Value result : op->getResults())
       if (result != output)
@@ -1466,6 +1522,15 @@ struct LocalTypeAnalysis::Impl {
 
   // -- Regions -------------------------------------------------------------
 
+  /// A V is known to be a shard only if it is one on every path.
+  static void meetShards(ValueLocalType &into, const ValueLocalType &other) {
+    for (AxisTypeEntry &entry : into.entries)
+      if (entry.shard) {
+        const AxisTypeEntry *o = other.lookup(entry.axis);
+        entry.shard = o && o->shard;
+      }
+  }
+
   static bool sameType(const ValueLocalType &a, const ValueLocalType &b) {
     if (a.state != b.state || a.entries.size() != b.entries.size())
       return false;
@@ -1523,6 +1588,7 @@ struct LocalTypeAnalysis::Impl {
                              << " but is yielded typed " << describeType(out);
         hadError = true;
       }
+      meetShards(in, out);
       setType(op->getResult(i), in);
     }
   }
@@ -1545,6 +1611,7 @@ struct LocalTypeAnalysis::Impl {
           type.state = State::Poisoned;
           continue;
         }
+        meetShards(type, other);
         if (!sameType(type, other)) {
           op->emitOpError() << "result #" << i << " is yielded typed "
                             << describeType(type) << " by one branch and "
@@ -1620,10 +1687,25 @@ struct LocalTypeAnalysis::Impl {
       } else {
         auto entries = parseAnnotation(attr, arg.getLoc(),
                                        "argument #" + std::to_string(i));
-        if (failed(entries))
+        if (failed(entries)) {
           type.state = State::Poisoned;
-        else
+        } else {
           type.entries = std::move(*entries);
+          // A split batch argument (moe-partition's
+          // `moe.global_placement`): V where its global placement shards
+          // it is a shard.
+          if (auto global = dyn_cast_or_null<PlacementAttr>(
+                  func.getArgAttr(i, kGlobalPlacementArgAttrName)))
+            for (AxisTypeEntry &entry : type.entries) {
+              AxisPlacementAttr axisPlacement =
+                  global.getPlacementFor(entry.axis.axis.getValue());
+              if (entry.kind == Kind::Varying &&
+                  global.getMesh().getAttr() == entry.axis.mesh &&
+                  global.getView() == entry.axis.view && axisPlacement &&
+                  axisPlacement.isSharded())
+                entry.shard = true;
+            }
+        }
       }
       setType(arg, std::move(type));
     }

@@ -138,13 +138,15 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
   case RuleId::Experts:
     // Grouped SwiGLU: non-linear; group_sizes are counts. (The down
     // projection contracts the hidden units F, but expert weights split on
-    // an axis are split by expert (ep) as often as by F (etp): no
-    // contraction is inferred.)
+    // an axis are split by expert (ep) as often as by F (etp): the
+    // contraction is ambiguous.)
     return OpTypingRule{
         "non-linear",
         {R::NonLinear, R::Index, R::NonLinear, R::NonLinear, R::NonLinear},
         R::NonLinear,
-        {}};
+        {},
+        {},
+        {{{2, 3}, {4}, {}, /*ambiguous=*/true}}};
   case RuleId::SharedExpert: {
     // SwiGLU MLP (x, w_gate, w_up, w_down [, gate]): non-linear; the down
     // projection contracts F (the Megatron MLP's row-parallel half).
@@ -253,7 +255,7 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
                          {0, 1, 2, 4, 5},
                          {0, 1, 2, 3, 5}},
                         {},
-                        {{},
+                        {{{2, 3}, {4}, {}, /*ambiguous=*/true},
                          {{0}, {5}, {2, 3, 4}},
                          {{0}, {5}, {2, 3, 4}},
                          {{0}, {5}, {2, 3, 4}}}};
@@ -308,6 +310,7 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // gradients typed differently on an axis counts some elements once and
     // others once per rank after any reduction of it.
     OpTypingRule rule{"non-linear", {}, R::Uniform, {}};
+    rule.opaque = true;
     rule.uniformReason =
         "a norm must count every element once: take one norm per group of "
         "gradients typed alike and sum each group's squares over exactly the "

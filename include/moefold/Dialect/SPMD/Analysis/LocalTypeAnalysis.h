@@ -43,6 +43,9 @@ inline constexpr llvm::StringLiteral kLocalTypeAttrName = "spmd.local";
 inline constexpr llvm::StringLiteral kInferredTypesAttrName = "spmd.types";
 /// The training-loss marker of function results (moe dialect).
 inline constexpr llvm::StringLiteral kLossAttrName = "moe.loss";
+/// The global placement of a split argument (written by moe-partition).
+inline constexpr llvm::StringLiteral kGlobalPlacementArgAttrName =
+    "moe.global_placement";
 
 /// One axis a value can be typed on: an axis of a view of a mesh.
 struct TypedAxis {
@@ -69,6 +72,13 @@ struct AxisTypeEntry {
   /// (`all_reduce V -> R`, `reduce_scatter V -> V`) or said to be P by
   /// `reinterpret V -> P`, and never enters a non-linear op.
   bool pending = false;
+  /// For V only: known to be a slice of data split over the axis (a split
+  /// argument, a parameter or state shard, a slice, and what element-wise
+  /// and row-wise ops compute from them), never a partial sum, so it may not
+  /// be summed over the axis. A V that is neither pending nor a shard (an
+  /// argument without `moe.global_placement`, the square of a norm of
+  /// shards) may be read as a partial sum by `all_reduce V -> R`.
+  bool shard = false;
 };
 
 /// The local type of one value.

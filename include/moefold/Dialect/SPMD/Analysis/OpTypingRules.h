@@ -76,10 +76,19 @@ struct OpTypingRule {
   /// not split there and the result is not pending: an expert weight's
   /// gradient over the rows of this rank's experts (the expert dimension
   /// split over `ep`) is complete, only summed over the replicas.
+  ///
+  /// An `ambiguous` contraction is not inferred (the operands may be split
+  /// along a dimension that is not contracted), but its result is not known
+  /// to be a shard either.
   struct Contraction {
     llvm::SmallVector<unsigned, 2> lhs, rhs, unlessSplit;
+    bool ambiguous = false;
   };
   llvm::SmallVector<Contraction, 2> contractions;
+  /// The result sums over every element of its operands (a norm): a V
+  /// result is this rank's own value, not known to be a shard (its square
+  /// is a partial sum of the global one).
+  bool opaque = false;
   /// An optimizer update (operand #0 the parameter, #1 its gradient):
   /// diagnostics name the gradient reduction that is missing.
   bool isUpdate = false;
