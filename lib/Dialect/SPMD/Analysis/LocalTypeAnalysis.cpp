@@ -728,7 +728,7 @@ struct LocalTypeAnalysis::Impl {
            << operandName(firstV->index, firstV->value)
            << " is V; reduce the partial value first ("
            << (firstP->pending
-                   ? "spmd.all_reduce V -> R, or spmd.reduce_scatter V -> V"
+                   ? "spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V"
                    : "spmd.all_reduce P -> R, or spmd.reduce_scatter P -> V")
            << ")";
       notes(diag, firstP, firstV);
@@ -1383,7 +1383,7 @@ struct LocalTypeAnalysis::Impl {
             << " but a pending sum (see the note), and '" << opName
             << "' (" << str(src) << " -> " << str(dst)
             << ") would treat its partial sums as shards; reduce it "
-               "(spmd.all_reduce V -> R, or spmd.reduce_scatter V -> V)";
+               "(spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V)";
         noteOrigin(diag, kind.origin, kind.kind, axis, kind.pending);
         hadError = true;
         poison(op);
@@ -1479,7 +1479,7 @@ struct LocalTypeAnalysis::Impl {
             if (actual.status == OperandKind::Mixed)
               diag << " (" << actual.detail << ")";
             if (actual.pending && expected.kind == Kind::Varying)
-              diag << " (a shard): reduce it (spmd.reduce_scatter V -> V), "
+              diag << " (a shard): reduce it (spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V), "
                       "or say that it is P (spmd.reinterpret V -> P) and "
                       "declare P";
             else if (actual.pending)

@@ -44,7 +44,7 @@ func.func @negative_pending_plus_shard(%x: tensor<2x4xf32> {spmd.local = #spmd.l
                                        %v: tensor<2x8xf32> {spmd.local = #spmd.local<@mesh[dense] {tp = V}>}) -> tensor<2x8xf32> {
   // expected-note @+1 {{pending sum over axis tp of @mesh[dense] (typed V) made here}}
   %y = moe.linear %x, %w : tensor<2x4xf32>, tensor<4x8xf32>
-  // expected-error @+1 {{'moe.add' op cannot mix a pending sum and V on axis tp of @mesh[dense]: operand #0 (%0) is V (a pending sum), operand #1 (%arg2) is V; reduce the partial value first (spmd.all_reduce V -> R, or spmd.reduce_scatter V -> V)}}
+  // expected-error @+1 {{'moe.add' op cannot mix a pending sum and V on axis tp of @mesh[dense]: operand #0 (%0) is V (a pending sum), operand #1 (%arg2) is V; reduce the partial value first (spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V)}}
   %s = moe.add %y, %v : tensor<2x8xf32>
   return %s : tensor<2x8xf32>
 }
@@ -104,7 +104,7 @@ func.func @negative_pending_gathered(%x: tensor<2x4xf32> {spmd.local = #spmd.loc
                                      %w: tensor<4x8xf32> {spmd.local = #spmd.local<@mesh[dense] {tp = V}>}) -> tensor<4x8xf32> {
   // expected-note @+1 {{pending sum over axis tp of @mesh[dense] (typed V) made here}}
   %y = moe.linear %x, %w : tensor<2x4xf32>, tensor<4x8xf32>
-  // expected-error @+1 {{'spmd.all_gather' op operand %0 is V on axis tp of @mesh[dense] but a pending sum (see the note), and 'spmd.all_gather' (V -> R) would treat its partial sums as shards; reduce it (spmd.all_reduce V -> R, or spmd.reduce_scatter V -> V)}}
+  // expected-error @+1 {{'spmd.all_gather' op operand %0 is V on axis tp of @mesh[dense] but a pending sum (see the note), and 'spmd.all_gather' (V -> R) would treat its partial sums as shards; reduce it (spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V)}}
   %g = spmd.all_gather %y over @mesh[dense] [tp] (V -> R) dim 0 : tensor<2x8xf32> -> tensor<4x8xf32>
   return %g : tensor<4x8xf32>
 }
@@ -119,7 +119,7 @@ func.func @negative_pending_returned_as_shard(%x: tensor<2x4xf32> {spmd.local = 
     -> (tensor<2x8xf32> {spmd.local = #spmd.local<@mesh[dense] {tp = V}>}) {
   // expected-note @+1 {{pending sum over axis tp of @mesh[dense] (typed V) made here}}
   %y = moe.linear %x, %w : tensor<2x4xf32>, tensor<4x8xf32>
-  // expected-error @+1 {{result #0 (%0) is typed V but a pending sum on axis tp of @mesh[dense], but the function declares it V (a shard): reduce it (spmd.reduce_scatter V -> V), or say that it is P (spmd.reinterpret V -> P) and declare P}}
+  // expected-error @+1 {{result #0 (%0) is typed V but a pending sum on axis tp of @mesh[dense], but the function declares it V (a shard): reduce it (spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V), or say that it is P (spmd.reinterpret V -> P) and declare P}}
   return %y : tensor<2x8xf32>
 }
 

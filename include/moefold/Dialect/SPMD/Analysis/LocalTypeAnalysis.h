@@ -69,7 +69,7 @@ struct AxisTypeEntry {
   /// such as a row-parallel matmul or a weight gradient over this rank's
   /// tokens). It is spelled V, as the op that made it computes it, and
   /// follows the rules of P: it is reduced by a collective with src V
-  /// (`all_reduce V -> R`, `reduce_scatter V -> V`) or said to be P by
+  /// (`all_reduce V -> R`) or said to be P by
   /// `reinterpret V -> P`, and never enters a non-linear op.
   bool pending = false;
   /// For V only: known to be a slice of data split over the axis (a split
