@@ -173,10 +173,11 @@ LogicalResult ParamOp::verifyGlobalTypeShape(Operation *op,
   return success();
 }
 
-LogicalResult ParamOp::verifyLocalType(
-    Operation *op, RankedTensorType localType, RankedTensorType globalType,
-    moefold::spmd::PlacementAttr placement,
-    SymbolTableCollection &symbolTable) {
+LogicalResult ParamOp::verifyLocalType(Operation *op,
+                                       RankedTensorType localType,
+                                       RankedTensorType globalType,
+                                       moefold::spmd::PlacementAttr placement,
+                                       SymbolTableCollection &symbolTable) {
   SmallVector<int64_t> expected(globalType.getShape());
   if (placement) {
     if (failed(moefold::spmd::verifyPlacementUse(op, placement, globalType,

@@ -60,8 +60,7 @@ LogicalResult StateOp::verify() {
 LogicalResult StateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (!getGlobalTypeAttr())
     return success();
-  return ParamOp::verifyLocalType(*this, getTensorType(),
-                                  getGlobalTensorType(),
+  return ParamOp::verifyLocalType(*this, getTensorType(), getGlobalTensorType(),
                                   getGlobalPlacementAttr(), symbolTable);
 }
 

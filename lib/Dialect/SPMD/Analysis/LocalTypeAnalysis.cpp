@@ -466,8 +466,8 @@ struct LocalTypeAnalysis::Impl {
       result.status = OperandKind::Have;
       result.kind = full.front()->kind;
       result.pending = full.front()->pending;
-      result.shard = llvm::all_of(
-          full, [](const AxisTypeEntry *e) { return e->shard; });
+      result.shard =
+          llvm::all_of(full, [](const AxisTypeEntry *e) { return e->shard; });
       result.origin =
           (spanned.empty() ? full.front() : spanned.front())->origin;
       return result;
@@ -492,9 +492,9 @@ struct LocalTypeAnalysis::Impl {
     });
     // V and I hold on any subgroup; R and P (and a pending V) only on the
     // whole group, since their gradient or value is a sum over it.
-    if (same && (((kind == Kind::Varying && !pending) ||
-                  kind == Kind::Invariant) ||
-                 spannedSize == to->getAxisSize(*toAxis))) {
+    if (same &&
+        (((kind == Kind::Varying && !pending) || kind == Kind::Invariant) ||
+         spannedSize == to->getAxisSize(*toAxis))) {
       result.status = OperandKind::Have;
       result.kind = kind;
       result.pending = pending;
@@ -659,9 +659,8 @@ struct LocalTypeAnalysis::Impl {
       diag << "mixes operands typed " << kindText(*firstUniform) << " and "
            << kindText(*p) << " on " << axisName(axis) << ": "
            << operandName(firstUniform->index, firstUniform->value) << " is "
-           << kindText(*firstUniform) << ", "
-           << operandName(p->index, p->value) << " is " << kindText(*p)
-           << "; " << rule->uniformReason;
+           << kindText(*firstUniform) << ", " << operandName(p->index, p->value)
+           << " is " << kindText(*p) << "; " << rule->uniformReason;
       notes(diag, firstUniform, p);
       return failure();
     }
@@ -712,10 +711,10 @@ struct LocalTypeAnalysis::Impl {
       }
       // Computed from shards by an op that does not sum over the split
       // dimension: a shard.
-      bool shard = !rule->opaque &&
-                   llvm::all_of(nonNeutral, [](const Participant *p) {
-                     return p->kind != Kind::Varying || p->shard;
-                   });
+      bool shard =
+          !rule->opaque && llvm::all_of(nonNeutral, [](const Participant *p) {
+            return p->kind != Kind::Varying || p->shard;
+          });
       return Result({Kind::Varying, firstV->origin, false, shard});
     }
     // From here on some operand is a pending sum.
@@ -728,7 +727,8 @@ struct LocalTypeAnalysis::Impl {
            << operandName(firstV->index, firstV->value)
            << " is V; reduce the partial value first ("
            << (firstP->pending
-                   ? "spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V"
+                   ? "spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then "
+                     "spmd.reduce_scatter P -> V"
                    : "spmd.all_reduce P -> R, or spmd.reduce_scatter P -> V")
            << ")";
       notes(diag, firstP, firstV);
@@ -775,8 +775,7 @@ struct LocalTypeAnalysis::Impl {
     }
     if (sumP && sumOther) {
       InFlightDiagnostic diag = error();
-      diag << "adds " << operandName(sumP->index, sumP->value)
-           << ", which is "
+      diag << "adds " << operandName(sumP->index, sumP->value) << ", which is "
            << (sumP->pending ? "V on " + axisName(axis) +
                                    " but a pending sum (see the note)"
                              : "P on " + axisName(axis))
@@ -842,8 +841,8 @@ struct LocalTypeAnalysis::Impl {
     if (pendingV && partial) {
       InFlightDiagnostic diag = error();
       diag << "cannot mix P and a pending sum typed V on " << axisName(axis)
-           << ": " << operandName(partial->index, partial->value)
-           << " is P, " << operandName(pendingV->index, pendingV->value)
+           << ": " << operandName(partial->index, partial->value) << " is P, "
+           << operandName(pendingV->index, pendingV->value)
            << " is V (a pending sum); say that it is P first "
               "(spmd.reinterpret V -> P)";
       notes(diag, partial, pendingV);
@@ -939,9 +938,8 @@ struct LocalTypeAnalysis::Impl {
       if (!*combined)
         continue;
       Location origin = (*combined)->origin.value_or(op->getLoc());
-      result.entries.push_back(
-          {axis, (*combined)->kind, origin, (*combined)->pending,
-           (*combined)->shard});
+      result.entries.push_back({axis, (*combined)->kind, origin,
+                                (*combined)->pending, (*combined)->shard});
     }
     sortEntries(result.entries);
     return result;
@@ -1009,8 +1007,7 @@ struct LocalTypeAnalysis::Impl {
     if (access && !access->isParam && !access->written && !annotation &&
         op->getNumResults() == 1) {
       std::string why;
-      FailureOr<ValueLocalType> declared =
-          getDeclaredType(access->symbol, why);
+      FailureOr<ValueLocalType> declared = getDeclaredType(access->symbol, why);
       if (succeeded(declared)) {
         setType(op->getResult(0), std::move(*declared));
       } else {
@@ -1118,8 +1115,8 @@ struct LocalTypeAnalysis::Impl {
           return e.kind == Kind::Replicate;
         })) {
       type.entries.clear();
-      for (const TypedAxis &axis : getViewAxes(
-               meshName, StringAttr::get(getContext(), kDenseView)))
+      for (const TypedAxis &axis :
+           getViewAxes(meshName, StringAttr::get(getContext(), kDenseView)))
         type.entries.push_back({axis, Kind::Replicate, origin});
     }
     return type;
@@ -1139,16 +1136,15 @@ struct LocalTypeAnalysis::Impl {
       markShards(type);
       return type;
     }
-    Operation *declaration =
-        symbolTable.lookupNearestSymbolFrom(func, symbol);
+    Operation *declaration = symbolTable.lookupNearestSymbolFrom(func, symbol);
     if (!declaration) {
       why = ("it names " + symbol.getValue() +
              ", which is not declared in the module")
                 .str();
       return failure();
     }
-    if (auto placement =
-            dyn_cast_or_null<PlacementAttr>(getDeclaredPlacement(declaration))) {
+    if (auto placement = dyn_cast_or_null<PlacementAttr>(
+            getDeclaredPlacement(declaration))) {
       FailureOr<ValueLocalType> type =
           typeFromPlacement(placement, declaration->getLoc());
       if (failed(type))
@@ -1167,9 +1163,8 @@ struct LocalTypeAnalysis::Impl {
       return failure();
     }
     ValueLocalType type;
-    for (const TypedAxis &axis :
-         getViewAxes(mesh.getSymNameAttr(),
-                     StringAttr::get(getContext(), kDenseView)))
+    for (const TypedAxis &axis : getViewAxes(
+             mesh.getSymNameAttr(), StringAttr::get(getContext(), kDenseView)))
       type.entries.push_back({axis, Kind::Replicate, declaration->getLoc()});
     return type;
   }
@@ -1195,8 +1190,7 @@ struct LocalTypeAnalysis::Impl {
       expected = std::move(*parsed);
     } else {
       std::string why;
-      FailureOr<ValueLocalType> declared =
-          getDeclaredType(access.symbol, why);
+      FailureOr<ValueLocalType> declared = getDeclaredType(access.symbol, why);
       if (failed(declared)) {
         op->emitOpError() << "cannot check the value written into "
                           << access.symbol << ": " << why;
@@ -1220,11 +1214,11 @@ struct LocalTypeAnalysis::Impl {
       if (actual.status == OperandKind::Mixed) {
         diag << "writes " << name(value) << ", which has no single local "
              << "type on " << axisName(want.axis) << " (" << actual.detail
-             << "), into " << access.symbol << ", which is "
-             << str(want.kind) << " there";
+             << "), into " << access.symbol << ", which is " << str(want.kind)
+             << " there";
       } else {
-        diag << "writes " << name(value) << ", which is "
-             << str(actual.kind) << " on " << axisName(want.axis)
+        diag << "writes " << name(value) << ", which is " << str(actual.kind)
+             << " on " << axisName(want.axis)
              << (actual.pending ? " but a pending sum" : "") << ", into "
              << access.symbol << ", which is " << str(want.kind) << " there";
         bool wantWhole =
@@ -1243,8 +1237,7 @@ struct LocalTypeAnalysis::Impl {
           diag << ": all-gather it over " << axisRef << " first";
         else if (actual.kind == Kind::Replicate && want.kind == Kind::Varying)
           diag << ": keep this rank's slice first (spmd.convert R -> V)";
-        noteOrigin(diag, actual.origin, actual.kind, want.axis,
-                   actual.pending);
+        noteOrigin(diag, actual.origin, actual.kind, want.axis, actual.pending);
       }
       noteOrigin(diag, want.origin, want.kind, want.axis);
       hadError = true;
@@ -1380,10 +1373,11 @@ struct LocalTypeAnalysis::Impl {
         InFlightDiagnostic diag =
             op->emitOpError()
             << "operand " << name(input) << " is V on " << axisName(axis)
-            << " but a pending sum (see the note), and '" << opName
-            << "' (" << str(src) << " -> " << str(dst)
+            << " but a pending sum (see the note), and '" << opName << "' ("
+            << str(src) << " -> " << str(dst)
             << ") would treat its partial sums as shards; reduce it "
-               "(spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V)";
+               "(spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then "
+               "spmd.reduce_scatter P -> V)";
         noteOrigin(diag, kind.origin, kind.kind, axis, kind.pending);
         hadError = true;
         poison(op);
@@ -1479,7 +1473,8 @@ struct LocalTypeAnalysis::Impl {
             if (actual.status == OperandKind::Mixed)
               diag << " (" << actual.detail << ")";
             if (actual.pending && expected.kind == Kind::Varying)
-              diag << " (a shard): reduce it (spmd.reinterpret V -> P, then spmd.reduce_scatter P -> V), "
+              diag << " (a shard): reduce it (spmd.reinterpret V -> P, then "
+                      "spmd.reduce_scatter P -> V), "
                       "or say that it is P (spmd.reinterpret V -> P) and "
                       "declare P";
             else if (actual.pending)

@@ -198,12 +198,9 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // (x, weight, dout) -> dx = dout weight^T (bilinear in weight, dout,
     // contracts N), dweight = x^T dout (bilinear in x, dout, contracts the
     // tokens).
-    return OpTypingRule{"bilinear",
-                        {R::Factor, R::Factor, R::Factor},
-                        R::NonLinear,
-                        {{1, 2}, {0, 2}},
-                        {},
-                        {{{1}, {2}}, {{0}, {2}}}};
+    return OpTypingRule{"bilinear",   {R::Factor, R::Factor, R::Factor},
+                        R::NonLinear, {{1, 2}, {0, 2}},
+                        {},           {{{1}, {2}}, {{0}, {2}}}};
   case RuleId::AttentionGrad:
     // (q, k, v, dout) -> dq, dk, dv. The probabilities are non-linear in q
     // and k; dq and dk are bilinear in (v, dout) through dP = dout v^T;
@@ -246,19 +243,19 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // depends on is split there). dsorted contracts the hidden
     // units F, but weights split on an axis are split by expert as often
     // (ep) as by F (etp), so no contraction is inferred for it.
-    return OpTypingRule{"multilinear",
-                        {R::NonLinear, R::Index, R::NonLinear, R::Factor,
-                         R::Factor, R::Factor},
-                        R::NonLinear,
-                        {{0, 1, 2, 3, 4, 5},
-                         {0, 1, 2, 3, 4, 5},
-                         {0, 1, 2, 4, 5},
-                         {0, 1, 2, 3, 5}},
-                        {},
-                        {{{2, 3}, {4}, {}, /*ambiguous=*/true},
-                         {{0}, {5}, {2, 3, 4}},
-                         {{0}, {5}, {2, 3, 4}},
-                         {{0}, {5}, {2, 3, 4}}}};
+    return OpTypingRule{
+        "multilinear",
+        {R::NonLinear, R::Index, R::NonLinear, R::Factor, R::Factor, R::Factor},
+        R::NonLinear,
+        {{0, 1, 2, 3, 4, 5},
+         {0, 1, 2, 3, 4, 5},
+         {0, 1, 2, 4, 5},
+         {0, 1, 2, 3, 5}},
+        {},
+        {{{2, 3}, {4}, {}, /*ambiguous=*/true},
+         {{0}, {5}, {2, 3, 4}},
+         {{0}, {5}, {2, 3, 4}},
+         {{0}, {5}, {2, 3, 4}}}};
   case RuleId::CombineGrad:
     // (expert_out, indices, scores, dout) -> dexpert_out = scores * dout
     // (bilinear, independent of expert_out), dscores = <dout, expert_out>
@@ -272,8 +269,8 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // dw_down [, dgate]: as moe.experts_grad; the optional sigmoid gate is
     // non-linear.
     bool gated = op->getNumOperands() == 6;
-    SmallVector<OperandRole, 4> roles = {R::NonLinear, R::NonLinear,
-                                         R::Factor, R::Factor};
+    SmallVector<OperandRole, 4> roles = {R::NonLinear, R::NonLinear, R::Factor,
+                                         R::Factor};
     if (gated)
       roles.push_back(R::NonLinear);
     roles.push_back(R::Factor);
@@ -320,8 +317,7 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
   case RuleId::SGDStep: {
     // (param, grad, scale, lr, apply) -> new_param, element for element.
     OpTypingRule rule{"non-linear",
-                      {R::Uniform, R::Uniform, R::Scalar, R::Scalar,
-                       R::Scalar},
+                      {R::Uniform, R::Uniform, R::Scalar, R::Scalar, R::Scalar},
                       R::Scalar,
                       {}};
     rule.uniformReason = kUpdateReason;
