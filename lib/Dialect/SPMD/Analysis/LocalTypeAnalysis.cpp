@@ -671,7 +671,7 @@ struct LocalTypeAnalysis::Impl {
       if (firstR && firstV)
         other = firstR->index < firstV->index ? firstR : firstV;
       InFlightDiagnostic diag = error();
-      diag << "cannot mix I and " << str(other->kind) << " on "
+      diag << "cannot mix I and " << kindText(*other) << " on "
            << axisName(axis) << ": "
            << operandName(firstI->index, firstI->value) << " is I, "
            << operandName(other->index, other->value) << " is "

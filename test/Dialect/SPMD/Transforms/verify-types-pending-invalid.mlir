@@ -154,3 +154,19 @@ func.func @negative_pending_loop(%x: tensor<2x4xf32> {spmd.local = #spmd.local<@
   }
   return %r : tensor<2x4xf32>
 }
+
+// -----
+
+spmd.mesh @mesh world = 4 dense = [dp, tp = 2] expert = [edp, ep = 1, etp = 1]
+
+// An invariant value mixes with nothing, a pending sum included.
+func.func @negative_pending_with_invariant(%x: tensor<2x4xf32> {spmd.local = #spmd.local<@mesh[dense] {tp = V}>},
+                                           %w: tensor<4x8xf32> {spmd.local = #spmd.local<@mesh[dense] {tp = V}>},
+                                           // expected-note @+1 {{type I on axis tp of @mesh[dense] comes from here}}
+                                           %i: tensor<2x8xf32> {spmd.local = #spmd.local<@mesh[dense] {tp = I}>}) -> tensor<2x8xf32> {
+  // expected-note @+1 {{pending sum over axis tp of @mesh[dense] (typed V) made here}}
+  %y = moe.linear %x, %w : tensor<2x4xf32>, tensor<4x8xf32>
+  // expected-error @+1 {{'moe.add' op cannot mix I and V (a pending sum) on axis tp of @mesh[dense]: operand #0 (%arg2) is I, operand #1 (%0) is V (a pending sum); reduce the pending sum first (spmd.all_reduce V -> I)}}
+  %s = moe.add %i, %y : tensor<2x8xf32>
+  return %s : tensor<2x8xf32>
+}
