@@ -710,10 +710,19 @@ struct LocalTypeAnalysis::Impl {
         }
       }
       // Computed from shards by an op that does not sum over the split
-      // dimension: a shard.
+      // dimension: a shard. Index data only selects (group sizes count the
+      // rows, they do not make them), so it decides only a result computed
+      // from index data alone.
+      bool fromIndexOnly = llvm::none_of(nonNeutral, [](const Participant *p) {
+        return p->kind == Kind::Varying && p->role != OperandRole::Index;
+      });
       bool shard =
-          !rule->opaque && llvm::all_of(nonNeutral, [](const Participant *p) {
-            return p->kind != Kind::Varying || p->shard;
+          !rule->opaque && llvm::all_of(nonNeutral, [&](const Participant *p) {
+            if (p->kind != Kind::Varying)
+              return true;
+            if (p->role == OperandRole::Index && !fromIndexOnly)
+              return true;
+            return p->shard;
           });
       return Result({Kind::Varying, firstV->origin, false, shard});
     }

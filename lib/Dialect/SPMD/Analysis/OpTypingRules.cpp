@@ -127,10 +127,15 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
   case RuleId::Embedding:
     // Gathers rows of the table: linear in the table.
     return OpTypingRule{"gather", {R::Factor, R::Index}, R::Index, {}};
-  case RuleId::Dispatch:
+  case RuleId::Dispatch: {
     // sorted permutes copies of x (linear in x); group_sizes counts indices.
-    return OpTypingRule{
+    OpTypingRule rule{
         "permutation", {R::Factor, R::Index}, R::Index, {{0, 1}, {1}}};
+    // Over this rank's tokens the counts are this rank's own (what
+    // moe.experts takes) and a share of the global counts: not a shard.
+    rule.contractions = {{}, {{1}, {1}, {}, /*ambiguous=*/true}};
+    return rule;
+  }
   case RuleId::Combine:
     // sum_k scores[k] * row(k): bilinear in expert_out and scores.
     return OpTypingRule{

@@ -42,3 +42,16 @@ func.func @shard_only_on_every_path(
   %r = spmd.all_reduce %l over @mesh[dense] [tp] (V -> R) : tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// CHECK-LABEL: func.func @shard_group_sizes_counted
+// Expert counts over this rank's tokens are this rank's own and a share of
+// the global counts: they may be summed.
+func.func @shard_group_sizes_counted(
+    %x: tensor<1x4x8xf32> {moe.global_placement = #spmd.placement<@mesh[dense] {dp = S(0)}>,
+                           spmd.local = #spmd.local<@mesh[dense] {dp = V}>},
+    %idx: tensor<1x4x2xi32> {moe.global_placement = #spmd.placement<@mesh[dense] {dp = S(0)}>,
+                             spmd.local = #spmd.local<@mesh[dense] {dp = V}>}) -> tensor<4xi32> {
+  %sorted, %sizes = moe.dispatch %x, %idx num_experts = 4 : tensor<1x4x8xf32>, tensor<1x4x2xi32>
+  %total = spmd.all_reduce %sizes over @mesh[dense] [dp] (V -> R) : tensor<4xi32>
+  return %total : tensor<4xi32>
+}
