@@ -12,6 +12,7 @@
 
 #include "MoEOpUtils.h"
 #include "moefold/Dialect/SPMD/IR/PlacementVerification.h"
+#include "moefold/Dialect/SPMD/IR/SPMDOps.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -132,6 +133,10 @@ LogicalResult ParamOp::verify() {
                          << " (" << required->second << "), got rank "
                          << tensor.getRank();
 
+  if (TypeAttr global = getGlobalTypeAttr())
+    if (failed(verifyGlobalTypeShape(*this, tensor, global.getValue())))
+      return failure();
+
   if (moefold::spmd::PlacementAttr placement = getPlacementAttr()) {
     StringRef view = getViewForFamily(family);
     if (placement.getView().getValue() != view)
@@ -145,8 +150,61 @@ LogicalResult ParamOp::verify() {
 
 LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   moefold::spmd::PlacementAttr placement = getPlacementAttr();
+  // A partitioned parameter: the placement is global, `type` is local.
+  if (getGlobalTypeAttr())
+    return verifyLocalType(*this, getTensorType(), getGlobalTensorType(),
+                           placement, symbolTable);
   if (!placement)
     return success();
   return moefold::spmd::verifyPlacementUse(*this, placement, getTensorType(),
                                            symbolTable);
+}
+
+LogicalResult ParamOp::verifyGlobalTypeShape(Operation *op,
+                                             RankedTensorType localType,
+                                             Type globalType) {
+  auto global = dyn_cast<RankedTensorType>(globalType);
+  if (!global || !global.hasStaticShape() ||
+      global.getElementType() != localType.getElementType() ||
+      global.getRank() != localType.getRank())
+    return op->emitOpError("global_type must be a statically shaped tensor "
+                           "of the element type and rank of the local type ")
+           << localType << ", got " << globalType;
+  return success();
+}
+
+LogicalResult ParamOp::verifyLocalType(Operation *op,
+                                       RankedTensorType localType,
+                                       RankedTensorType globalType,
+                                       moefold::spmd::PlacementAttr placement,
+                                       SymbolTableCollection &symbolTable) {
+  SmallVector<int64_t> expected(globalType.getShape());
+  if (placement) {
+    if (failed(moefold::spmd::verifyPlacementUse(op, placement, globalType,
+                                                 symbolTable)))
+      return failure();
+    auto mesh = dyn_cast_or_null<moefold::spmd::MeshOp>(
+        symbolTable.lookupNearestSymbolFrom(op, placement.getMesh()));
+    // A malformed mesh reports its own error.
+    if (!mesh || !mesh.isValid())
+      return success();
+    StringRef view = placement.getView().getValue();
+    for (auto [axis, axisPlacement] :
+         llvm::zip(placement.getAxes(), placement.getPlacements()))
+      if (axisPlacement.isSharded())
+        expected[axisPlacement.getDim()] /=
+            *mesh.getAxisSize(view, axis.getValue());
+  }
+  if (llvm::equal(expected, localType.getShape()))
+    return success();
+  InFlightDiagnostic diag =
+      op->emitOpError("type ")
+      << localType << " is not the local shape of global_type " << globalType;
+  if (placement)
+    diag << " placed " << placement;
+  else
+    diag << " (replicated: no placement)";
+  diag << ", which is "
+       << RankedTensorType::get(expected, globalType.getElementType());
+  return diag;
 }

@@ -49,7 +49,19 @@ LogicalResult StateOp::verify() {
     return emitOpError("type must be a statically shaped tensor of f16, "
                        "bf16, f32 or f64, got ")
            << getType();
+  if (TypeAttr global = getGlobalTypeAttr())
+    return ParamOp::verifyGlobalTypeShape(*this, tensor, global.getValue());
+  if (getGlobalPlacementAttr())
+    return emitOpError("has a global_placement but no global_type: the "
+                       "placement describes the global tensor");
   return success();
+}
+
+LogicalResult StateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  if (!getGlobalTypeAttr())
+    return success();
+  return ParamOp::verifyLocalType(*this, getTensorType(), getGlobalTensorType(),
+                                  getGlobalPlacementAttr(), symbolTable);
 }
 
 //===----------------------------------------------------------------------===//

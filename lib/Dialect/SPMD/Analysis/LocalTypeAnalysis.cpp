@@ -75,6 +75,10 @@ struct OperandKind {
   };
   Status status = Untyped;
   Kind kind = Kind::Replicate;
+  /// V that is a pending sum (AxisTypeEntry::pending).
+  bool pending = false;
+  /// V known to be a shard (AxisTypeEntry::shard).
+  bool shard = false;
   std::optional<Location> origin;
   std::string detail;
 };
@@ -90,7 +94,11 @@ struct Participant {
   bool neutral = false;
   /// A constant zero: a valid partial sum (summing zeros gives zero).
   bool isZero = false;
+  /// The kind the rules use: a pending V takes part as P, with `pending`
+  /// set so that diagnostics spell it as it is typed.
   Kind kind = Kind::Replicate;
+  bool pending = false;
+  bool shard = false;
   std::optional<Location> origin;
 };
 
@@ -100,7 +108,14 @@ bool isZeroConstant(Value value) {
   if (matchPattern(value, m_AnyZeroFloat()) || matchPattern(value, m_Zero()))
     return true;
   Operation *def = value.getDefiningOp();
-  return def && def->getName().getStringRef() == "linalg.fill" &&
+  if (!def)
+    return false;
+  // moe.fill 0.0: an absent gradient.
+  if (def->getName().getStringRef() == "moe.fill") {
+    auto fillValue = def->getAttrOfType<FloatAttr>("value");
+    return fillValue && fillValue.getValue().isZero();
+  }
+  return def->getName().getStringRef() == "linalg.fill" &&
          def->getNumOperands() > 0 && isZeroConstant(def->getOperand(0));
 }
 
@@ -131,6 +146,13 @@ struct LocalTypeAnalysis::Impl {
            SmallVector<bool>>
       crossedCache;
   bool hadError = false;
+  /// The module's only mesh (declarations without a placement are typed on
+  /// it), computed on first use.
+  MeshOp onlyMesh;
+  bool onlyMeshComputed = false;
+  /// The `spmd.local` of the first read of each declaration that carries
+  /// one (in program order).
+  DenseMap<StringAttr, SmallVector<AxisTypeEntry>> annotatedReads;
 
   // -- Helpers -------------------------------------------------------------
 
@@ -313,10 +335,27 @@ struct LocalTypeAnalysis::Impl {
   }
 
   void noteOrigin(InFlightDiagnostic &diag, std::optional<Location> origin,
-                  Kind kind, const TypedAxis &axis) {
-    if (origin)
+                  Kind kind, const TypedAxis &axis, bool pending = false) {
+    if (!origin)
+      return;
+    if (pending)
+      diag.attachNote(*origin)
+          << "pending sum over " << axisName(axis)
+          << " (typed V) made here: the op contracts operands split on "
+          << axis.axis.getValue();
+    else
       diag.attachNote(*origin) << "type " << str(kind) << " on "
                                << axisName(axis) << " comes from here";
+  }
+
+  /// How a participant's type is spelled: "P", "V", or "V (a pending sum)".
+  static std::string kindText(const Participant &p) {
+    return p.pending ? "V (a pending sum)" : str(p.kind).str();
+  }
+  /// The collective that reduces a participant: all_reduce P -> R, or
+  /// V -> R for a pending V.
+  static StringRef reduceText(const Participant &p) {
+    return p.pending ? "spmd.all_reduce V -> R" : "spmd.all_reduce P -> R";
   }
 
   // -- Types on axes -------------------------------------------------------
@@ -328,6 +367,8 @@ struct LocalTypeAnalysis::Impl {
     if (const AxisTypeEntry *entry = type.lookup(axis)) {
       result.status = OperandKind::Have;
       result.kind = entry->kind;
+      result.pending = entry->pending;
+      result.shard = entry->shard;
       result.origin = entry->origin;
       return result;
     }
@@ -419,10 +460,14 @@ struct LocalTypeAnalysis::Impl {
     // Uniformly typed: the same type on every axis of every view. The
     // origin is that of an axis the groups cross, the one that matters.
     if (llvm::all_of(full, [&](const AxisTypeEntry *e) {
-          return e->kind == full.front()->kind;
+          return e->kind == full.front()->kind &&
+                 e->pending == full.front()->pending;
         })) {
       result.status = OperandKind::Have;
       result.kind = full.front()->kind;
+      result.pending = full.front()->pending;
+      result.shard =
+          llvm::all_of(full, [](const AxisTypeEntry *e) { return e->shard; });
       result.origin =
           (spanned.empty() ? full.front() : spanned.front())->origin;
       return result;
@@ -431,7 +476,8 @@ struct LocalTypeAnalysis::Impl {
       std::string text;
       llvm::raw_string_ostream os(text);
       llvm::interleaveComma(spanned, os, [&](const AxisTypeEntry *e) {
-        os << e->axis.axis.getValue() << " (" << str(e->kind) << ")";
+        os << e->axis.axis.getValue() << " (" << str(e->kind)
+           << (e->pending ? ", a pending sum" : "") << ")";
       });
       return text;
     };
@@ -440,14 +486,20 @@ struct LocalTypeAnalysis::Impl {
       return result;
     }
     Kind kind = spanned.front()->kind;
-    bool same = llvm::all_of(
-        spanned, [&](const AxisTypeEntry *e) { return e->kind == kind; });
-    // V and I hold on any subgroup; R and P only on the whole group, since
-    // their gradient or value is a sum over it.
-    if (same && (kind == Kind::Varying || kind == Kind::Invariant ||
-                 spannedSize == to->getAxisSize(*toAxis))) {
+    bool pending = spanned.front()->pending;
+    bool same = llvm::all_of(spanned, [&](const AxisTypeEntry *e) {
+      return e->kind == kind && e->pending == pending;
+    });
+    // V and I hold on any subgroup; R and P (and a pending V) only on the
+    // whole group, since their gradient or value is a sum over it.
+    if (same &&
+        (((kind == Kind::Varying && !pending) || kind == Kind::Invariant) ||
+         spannedSize == to->getAxisSize(*toAxis))) {
       result.status = OperandKind::Have;
       result.kind = kind;
+      result.pending = pending;
+      result.shard = llvm::all_of(
+          spanned, [](const AxisTypeEntry *e) { return e->shard; });
       result.origin = spanned.front()->origin;
       return result;
     }
@@ -469,13 +521,23 @@ struct LocalTypeAnalysis::Impl {
 
   // -- Compute ops ---------------------------------------------------------
 
+  /// The type of one result on one axis.
+  struct Combined {
+    Kind kind;
+    std::optional<Location> origin;
+    bool pending = false;
+    bool shard = false;
+  };
+
   /// Combines the participants of one result on one axis (the rules table of
-  /// docs/spmd-types.md). Returns std::nullopt (no type on the axis) or the
-  /// kind and its origin; failure after a diagnostic.
-  FailureOr<std::optional<std::pair<Kind, std::optional<Location>>>>
+  /// docs/spmd-types.md). `contraction` is the result's contraction, if any.
+  /// Returns std::nullopt (no type on the axis) or the result's type;
+  /// failure after a diagnostic.
+  FailureOr<std::optional<Combined>>
   combine(Operation *op, const std::optional<OpTypingRule> &rule,
-          const TypedAxis &axis, ArrayRef<Participant> parts) {
-    using Result = std::optional<std::pair<Kind, std::optional<Location>>>;
+          const OpTypingRule::Contraction *contraction, const TypedAxis &axis,
+          ArrayRef<Participant> parts) {
+    using Result = std::optional<Combined>;
     SmallVector<const Participant *> typed, nonNeutral;
     for (const Participant &p : parts) {
       if (p.isConstant)
@@ -493,28 +555,55 @@ struct LocalTypeAnalysis::Impl {
           return p;
       return nullptr;
     };
-    // Only integer data: R and I mean the same for values without gradient.
-    if (nonNeutral.empty()) {
-      if (const Participant *r = firstOf(typed, Kind::Replicate))
-        return Result({Kind::Replicate, r->origin});
-      return Result({Kind::Invariant, typed.front()->origin});
-    }
-    const Participant *firstR = firstOf(nonNeutral, Kind::Replicate);
-    const Participant *firstI = firstOf(nonNeutral, Kind::Invariant);
-    const Participant *firstV = firstOf(nonNeutral, Kind::Varying);
-    const Participant *firstP = firstOf(nonNeutral, Kind::Partial);
-
     auto error = [&]() {
       hadError = true;
       return op->emitOpError();
     };
     auto notes = [&](InFlightDiagnostic &diag, const Participant *a,
                      const Participant *b) {
-      noteOrigin(diag, a->origin, a->kind, axis);
+      noteOrigin(diag, a->origin, a->kind, axis, a->pending);
       if (b && !b->isConstant && b->origin != a->origin)
-        noteOrigin(diag, b->origin, b->kind, axis);
+        noteOrigin(diag, b->origin, b->kind, axis, b->pending);
+    };
+    // "operand #1 (%x), which is P on axis tp of @mesh[dense] (a pending
+    // sum)", or for a pending V "... which is V on axis ... but a pending
+    // sum".
+    auto whichIsPending = [&](InFlightDiagnostic &diag, const Participant *p) {
+      diag << operandName(p->index, p->value) << ", which is "
+           << (p->pending ? "V" : "P") << " on " << axisName(axis)
+           << (p->pending ? " but a pending sum (see the note)"
+                          : " (a pending sum)");
     };
     int64_t size = getAxisSize(axis).value_or(0);
+
+    // Per-step scalars: the same on every rank. Checked first, since they
+    // are neutral below.
+    if (rule)
+      for (const Participant *p : typed) {
+        if (p->role != OperandRole::Scalar ||
+            (p->kind != Kind::Varying && p->kind != Kind::Partial))
+          continue;
+        InFlightDiagnostic diag = error();
+        diag << "uses ";
+        if (p->kind == Kind::Partial)
+          whichIsPending(diag, p);
+        else
+          diag << operandName(p->index, p->value) << ", which is V on "
+               << axisName(axis);
+        diag << ", as a per-step scalar: every rank must apply the same "
+                "update, so it must be R or I there";
+        if (p->kind == Kind::Partial)
+          diag << "; reduce it first (" << reduceText(*p) << ")";
+        notes(diag, p, nullptr);
+        return failure();
+      }
+
+    // Only integer data: R and I mean the same for values without gradient.
+    if (nonNeutral.empty()) {
+      if (const Participant *r = firstOf(typed, Kind::Replicate))
+        return Result({Kind::Replicate, r->origin});
+      return Result({Kind::Invariant, typed.front()->origin});
+    }
 
     if (!rule) {
       const Participant *first = nonNeutral.front();
@@ -524,8 +613,8 @@ struct LocalTypeAnalysis::Impl {
         InFlightDiagnostic diag = error();
         diag << "cannot type '" << op->getName() << "' on " << axisName(axis)
              << ": " << operandName(first->index, first->value) << " is "
-             << str(first->kind) << " but " << operandName(p->index, p->value)
-             << " is " << str(p->kind)
+             << kindText(*first) << " but " << operandName(p->index, p->value)
+             << " is " << kindText(*p)
              << ", and the checker has no typing rule for this op (all "
                 "operands of an unknown op must have one type)";
         notes(diag, first, p);
@@ -534,13 +623,46 @@ struct LocalTypeAnalysis::Impl {
       if (first->kind == Kind::Partial) {
         InFlightDiagnostic diag = error();
         diag << "cannot type '" << op->getName() << "' on " << axisName(axis)
-             << ": " << operandName(first->index, first->value)
-             << " is P (a pending sum) and the checker does not know whether "
-                "this op is linear; reduce it first (spmd.all_reduce)";
+             << ": " << operandName(first->index, first->value);
+        if (first->pending)
+          diag << " is V but a pending sum (see the note) and the checker "
+                  "does not know whether this op is linear; reduce it first "
+                  "(spmd.all_reduce V -> R)";
+        else
+          diag << " is P (a pending sum) and the checker does not know "
+                  "whether this op is linear; reduce it first "
+                  "(spmd.all_reduce)";
         notes(diag, first, nullptr);
         return failure();
       }
       return Result({first->kind, first->origin});
+    }
+
+    const Participant *firstR = firstOf(nonNeutral, Kind::Replicate);
+    const Participant *firstI = firstOf(nonNeutral, Kind::Invariant);
+    const Participant *firstV = firstOf(nonNeutral, Kind::Varying);
+    const Participant *firstP = firstOf(nonNeutral, Kind::Partial);
+
+    // Operands laid out element for element: one type.
+    const Participant *firstUniform = nullptr;
+    for (const Participant *p : nonNeutral) {
+      // A pending sum is reported as one below.
+      if (p->role != OperandRole::Uniform || p->kind == Kind::Partial)
+        continue;
+      if (!firstUniform) {
+        firstUniform = p;
+        continue;
+      }
+      if (p->kind == firstUniform->kind)
+        continue;
+      InFlightDiagnostic diag = error();
+      diag << "mixes operands typed " << kindText(*firstUniform) << " and "
+           << kindText(*p) << " on " << axisName(axis) << ": "
+           << operandName(firstUniform->index, firstUniform->value) << " is "
+           << kindText(*firstUniform) << ", " << operandName(p->index, p->value)
+           << " is " << kindText(*p) << "; " << rule->uniformReason;
+      notes(diag, firstUniform, p);
+      return failure();
     }
 
     // I mixes with nothing else.
@@ -549,13 +671,16 @@ struct LocalTypeAnalysis::Impl {
       if (firstR && firstV)
         other = firstR->index < firstV->index ? firstR : firstV;
       InFlightDiagnostic diag = error();
-      diag << "cannot mix I and " << str(other->kind) << " on "
+      diag << "cannot mix I and " << kindText(*other) << " on "
            << axisName(axis) << ": "
            << operandName(firstI->index, firstI->value) << " is I, "
            << operandName(other->index, other->value) << " is "
-           << str(other->kind) << "; ";
+           << kindText(*other) << "; ";
       if (other->kind == Kind::Partial)
-        diag << "reduce the P operand first (spmd.all_reduce P -> I)";
+        diag << (other->pending ? "reduce the pending sum first "
+                                  "(spmd.all_reduce V -> I)"
+                                : "reduce the P operand first "
+                                  "(spmd.all_reduce P -> I)");
       else
         diag << "convert the I operand explicitly (spmd.convert I -> R, whose "
                 "backward all-reduces the gradient, or I -> V), or produce "
@@ -566,40 +691,81 @@ struct LocalTypeAnalysis::Impl {
     if (firstI)
       return Result({Kind::Invariant, firstI->origin});
     if (!firstP) {
-      if (firstV)
-        return Result({Kind::Varying, firstV->origin});
-      return Result({Kind::Replicate, firstR->origin});
+      if (!firstV)
+        return Result({Kind::Replicate, firstR->origin});
+      // Two operands split on the axis along the dimension the result
+      // contracts: this rank's share of a sum over the axis.
+      if (contraction) {
+        auto splitIn = [&](ArrayRef<unsigned> operands) {
+          return llvm::any_of(nonNeutral, [&](const Participant *p) {
+            return p->kind == Kind::Varying &&
+                   llvm::is_contained(operands, p->index);
+          });
+        };
+        if (splitIn(contraction->lhs) && splitIn(contraction->rhs) &&
+            !splitIn(contraction->unlessSplit)) {
+          if (contraction->ambiguous)
+            return Result({Kind::Varying, firstV->origin});
+          return Result({Kind::Varying, op->getLoc(), /*pending=*/true});
+        }
+      }
+      // Computed from shards by an op that does not sum over the split
+      // dimension: a shard. Index data only selects (group sizes count the
+      // rows, they do not make them), so it decides only a result computed
+      // from index data alone.
+      bool fromIndexOnly = llvm::none_of(nonNeutral, [](const Participant *p) {
+        return p->kind == Kind::Varying && p->role != OperandRole::Index;
+      });
+      bool shard =
+          !rule->opaque && llvm::all_of(nonNeutral, [&](const Participant *p) {
+            if (p->kind != Kind::Varying)
+              return true;
+            if (p->role == OperandRole::Index && !fromIndexOnly)
+              return true;
+            return p->shard;
+          });
+      return Result({Kind::Varying, firstV->origin, false, shard});
     }
     // From here on some operand is a pending sum.
     if (firstV) {
       InFlightDiagnostic diag = error();
-      diag << "cannot mix P and V on " << axisName(axis) << ": "
-           << operandName(firstP->index, firstP->value) << " is P, "
+      diag << "cannot mix " << (firstP->pending ? "a pending sum" : "P")
+           << " and V on " << axisName(axis) << ": "
+           << operandName(firstP->index, firstP->value) << " is "
+           << kindText(*firstP) << ", "
            << operandName(firstV->index, firstV->value)
-           << " is V; reduce the partial value first (spmd.all_reduce P -> "
-              "R, or spmd.reduce_scatter P -> V)";
+           << " is V; reduce the partial value first ("
+           << (firstP->pending
+                   ? "spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then "
+                     "spmd.reduce_scatter P -> V"
+                   : "spmd.all_reduce P -> R, or spmd.reduce_scatter P -> V")
+           << ")";
       notes(diag, firstP, firstV);
       return failure();
     }
     for (const Participant *p : nonNeutral) {
       if (p->kind != Kind::Partial)
         continue;
-      if (p->role == OperandRole::NonLinear) {
+      if (p->role == OperandRole::NonLinear ||
+          p->role == OperandRole::Uniform) {
         InFlightDiagnostic diag = error();
-        diag << "is " << rule->className << " in "
-             << operandName(p->index, p->value) << ", which is P on "
-             << axisName(axis)
-             << " (a pending sum): a non-linear op of a partial sum is not "
-                "the partial sum of the op; reduce it first (spmd.all_reduce "
-                "P -> R)";
+        diag << "is non-linear in ";
+        whichIsPending(diag, p);
+        diag << ": a non-linear op of a partial sum is not the partial sum "
+                "of the op; reduce it first ("
+             << reduceText(*p) << ")";
+        if (rule->isUpdate)
+          diag << ": a gradient that is a pending sum over "
+               << axis.axis.getValue() << " needs its all-reduce over "
+               << axis.axis.getValue() << " before the optimizer update";
         notes(diag, p, nullptr);
         return failure();
       }
       if (p->role == OperandRole::Index) {
         InFlightDiagnostic diag = error();
-        diag << "uses " << operandName(p->index, p->value) << ", which is P on "
-             << axisName(axis)
-             << " (a pending sum), as index data; reduce it first";
+        diag << "uses ";
+        whichIsPending(diag, p);
+        diag << ", as index data; reduce it first";
         notes(diag, p, nullptr);
         return failure();
       }
@@ -618,46 +784,88 @@ struct LocalTypeAnalysis::Impl {
     }
     if (sumP && sumOther) {
       InFlightDiagnostic diag = error();
-      diag << "adds " << operandName(sumP->index, sumP->value)
-           << ", which is P on " << axisName(axis) << ", to ";
+      diag << "adds " << operandName(sumP->index, sumP->value) << ", which is "
+           << (sumP->pending ? "V on " + axisName(axis) +
+                                   " but a pending sum (see the note)"
+                             : "P on " + axisName(axis))
+           << ", to ";
       if (sumOther->isConstant)
         diag << "a constant " << operandName(sumOther->index, sumOther->value);
       else
         diag << operandName(sumOther->index, sumOther->value) << ", which is "
-             << str(sumOther->kind);
+             << kindText(*sumOther);
       diag << ": the pending sum would count that term " << size
-           << " times (once per rank of " << axis.axis.getValue()
-           << "); reduce the P operand first, or make the other one P too "
-              "(spmd.convert R -> P)";
+           << " times (once per rank of " << axis.axis.getValue() << "); ";
+      if (sumP->pending)
+        diag << "reduce the pending sum first (spmd.all_reduce V -> R), or "
+                "make the other term one too (spmd.convert R -> P, after "
+                "spmd.reinterpret V -> P)";
+      else
+        diag << "reduce the P operand first, or make the other one P too "
+                "(spmd.convert R -> P)";
       notes(diag, sumP, sumOther);
       return failure();
     }
-    // A product is linear in one factor at a time.
-    const Participant *secondP = nullptr;
-    for (const Participant *p : nonNeutral)
-      if (p != firstP && p->kind == Kind::Partial &&
-          p->role == OperandRole::Factor &&
-          firstP->role == OperandRole::Factor) {
-        secondP = p;
-        break;
+    // A product is linear in one factor at a time; the Sum operands
+    // together are one factor.
+    SmallVector<const Participant *, 2> partialFactors;
+    bool sumFactorSeen = false;
+    for (const Participant *p : nonNeutral) {
+      if (p->kind != Kind::Partial)
+        continue;
+      if (p->role == OperandRole::Factor) {
+        partialFactors.push_back(p);
+      } else if (p->role == OperandRole::Sum && !sumFactorSeen) {
+        sumFactorSeen = true;
+        partialFactors.push_back(p);
       }
-    if (secondP) {
+    }
+    if (partialFactors.size() > 1) {
+      const Participant *a = partialFactors[0], *b = partialFactors[1];
       InFlightDiagnostic diag = error();
-      diag << "has P in two factors on " << axisName(axis) << ": "
-           << operandName(firstP->index, firstP->value) << " and "
-           << operandName(secondP->index, secondP->value)
-           << " are both P, and a product of pending sums is not a pending "
-              "sum; reduce one of them first";
-      notes(diag, firstP, secondP);
+      diag << "has P in two factors on " << axisName(axis) << ": ";
+      if (!a->pending && !b->pending)
+        diag << operandName(a->index, a->value) << " and "
+             << operandName(b->index, b->value) << " are both P";
+      else
+        diag << operandName(a->index, a->value) << " is " << kindText(*a)
+             << " and " << operandName(b->index, b->value) << " is "
+             << kindText(*b);
+      diag << ", and a product of pending sums is not a pending sum; reduce "
+              "one of them first";
+      notes(diag, a, b);
       return failure();
     }
-    return Result({Kind::Partial, firstP->origin});
+    // One spelling per sum: a pending V is said to be P with
+    // spmd.reinterpret V -> P before it meets a P.
+    const Participant *pendingV = nullptr, *partial = nullptr;
+    for (const Participant *p : nonNeutral) {
+      if (p->kind != Kind::Partial)
+        continue;
+      if (p->pending && !pendingV)
+        pendingV = p;
+      if (!p->pending && !partial)
+        partial = p;
+    }
+    if (pendingV && partial) {
+      InFlightDiagnostic diag = error();
+      diag << "cannot mix P and a pending sum typed V on " << axisName(axis)
+           << ": " << operandName(partial->index, partial->value) << " is P, "
+           << operandName(pendingV->index, pendingV->value)
+           << " is V (a pending sum); say that it is P first "
+              "(spmd.reinterpret V -> P)";
+      notes(diag, partial, pendingV);
+      return failure();
+    }
+    return Result({firstP->pending ? Kind::Varying : Kind::Partial,
+                   firstP->origin, firstP->pending});
   }
 
   /// The type of a compute op's result that depends on `operands`.
   FailureOr<ValueLocalType>
   inferCompute(Operation *op, const std::optional<OpTypingRule> &rule,
-               ArrayRef<unsigned> operands) {
+               ArrayRef<unsigned> operands,
+               const OpTypingRule::Contraction *contraction) {
     ValueLocalType result;
     // Operand states first: poison spreads quietly, untyped values are
     // reported at their first use.
@@ -719,20 +927,28 @@ struct LocalTypeAnalysis::Impl {
         }
         if (kind.status != OperandKind::Have)
           continue;
-        p.kind = kind.kind;
+        // A pending V takes part as the pending sum it is.
+        p.kind = kind.pending ? Kind::Partial : kind.kind;
+        p.pending = kind.pending;
+        p.shard = kind.shard;
         p.origin = kind.origin;
+        // Integer data has no gradient, and a per-step scalar does not
+        // decide the result's type: R or I, either combines like a
+        // constant.
         p.neutral =
-            isIntegerData(operand.getType()) &&
+            (isIntegerData(operand.getType()) ||
+             p.role == OperandRole::Scalar) &&
             (kind.kind == Kind::Replicate || kind.kind == Kind::Invariant);
         parts.push_back(p);
       }
-      auto combined = combine(op, rule, axis, parts);
+      auto combined = combine(op, rule, contraction, axis, parts);
       if (failed(combined))
         return failure();
       if (!*combined)
         continue;
-      Location origin = (*combined)->second.value_or(op->getLoc());
-      result.entries.push_back({axis, (*combined)->first, origin});
+      Location origin = (*combined)->origin.value_or(op->getLoc());
+      result.entries.push_back({axis, (*combined)->kind, origin,
+                                (*combined)->pending, (*combined)->shard});
     }
     sortEntries(result.entries);
     return result;
@@ -792,9 +1008,25 @@ struct LocalTypeAnalysis::Impl {
       }
       annotation = std::move(*parsed);
     }
+    // A state read without an annotation has its declaration's type; an
+    // annotated read says what the declaration's type is in this function.
+    std::optional<StorageAccess> access = lookupStorageAccess(op);
+    if (access && !access->written && annotation)
+      annotatedReads.try_emplace(access->symbol.getAttr(), *annotation);
+    if (access && !access->isParam && !access->written && !annotation &&
+        op->getNumResults() == 1) {
+      std::string why;
+      FailureOr<ValueLocalType> declared = getDeclaredType(access->symbol, why);
+      if (succeeded(declared)) {
+        setType(op->getResult(0), std::move(*declared));
+      } else {
+        unknownReasons[op->getResult(0)] = why;
+        setType(op->getResult(0), ValueLocalType{State::Unknown, {}});
+      }
+      return;
+    }
     // A parameter read has a gradient: it is never a constant.
-    if (op->getNumOperands() == 0 &&
-        op->getName().getStringRef() == "moe.get_param" && !annotation) {
+    if (access && access->isParam && !access->written && !annotation) {
       for (Value result : op->getResults()) {
         ValueLocalType type;
         type.state = State::Unknown;
@@ -813,7 +1045,9 @@ struct LocalTypeAnalysis::Impl {
       if (rule && !rule->resultOperands.empty() &&
           result.getResultNumber() < rule->resultOperands.size())
         operands = rule->resultOperands[result.getResultNumber()];
-      FailureOr<ValueLocalType> type = inferCompute(op, rule, operands);
+      FailureOr<ValueLocalType> type = inferCompute(
+          op, rule, operands,
+          rule ? rule->getContraction(result.getResultNumber()) : nullptr);
       if (failed(type)) {
         poison(op);
         return;
@@ -823,7 +1057,202 @@ struct LocalTypeAnalysis::Impl {
         poison(op);
         return;
       }
+      // A read of storage yields values: split, never partial sums.
+      if (access && !access->written)
+        markShards(*type);
       setType(result, std::move(*type));
+    }
+  }
+
+  // -- Declared storage ----------------------------------------------------
+
+  /// The module's only spmd.mesh, or null when it has none or several.
+  MeshOp getOnlyMesh() {
+    if (!onlyMeshComputed) {
+      onlyMeshComputed = true;
+      Operation *module = func->getParentOp();
+      while (module && !isa<ModuleOp>(module))
+        module = module->getParentOp();
+      if (module)
+        for (Operation &op : module->getRegion(0).front()) {
+          auto mesh = dyn_cast<MeshOp>(op);
+          if (!mesh)
+            continue;
+          if (onlyMesh) {
+            onlyMesh = nullptr;
+            break;
+          }
+          onlyMesh = mesh;
+        }
+    }
+    return onlyMesh;
+  }
+
+  /// Storage holds values: its V entries are shards.
+  static void markShards(ValueLocalType &type) {
+    for (AxisTypeEntry &entry : type.entries)
+      if (entry.kind == Kind::Varying && !entry.pending)
+        entry.shard = true;
+  }
+
+  /// The local type of a tensor placed `placement` (S -> V, R -> R, P -> P
+  /// on every axis of its view; a shard over a size-1 axis is whole). A
+  /// value replicated on every axis of the expert view is typed on the dense
+  /// view, as moe-partition types it.
+  FailureOr<ValueLocalType> typeFromPlacement(PlacementAttr placement,
+                                              Location origin) {
+    StringAttr meshName = placement.getMesh().getAttr();
+    MeshInfo *mesh = getMesh(meshName);
+    if (!mesh)
+      return failure();
+    StringAttr view = placement.getView();
+    ValueLocalType type;
+    for (const TypedAxis &axis : getViewAxes(meshName, view)) {
+      AxisPlacementAttr axisPlacement =
+          placement.getPlacementFor(axis.axis.getValue());
+      Kind kind = Kind::Replicate;
+      if (axisPlacement && axisPlacement.isPartial())
+        kind = Kind::Partial;
+      else if (axisPlacement && axisPlacement.isSharded() &&
+               getAxisSize(axis).value_or(0) != 1)
+        kind = Kind::Varying;
+      type.entries.push_back(
+          {axis, kind, origin, false, kind == Kind::Varying});
+    }
+    if (view.getValue() != kDenseView &&
+        llvm::all_of(type.entries, [](const AxisTypeEntry &e) {
+          return e.kind == Kind::Replicate;
+        })) {
+      type.entries.clear();
+      for (const TypedAxis &axis :
+           getViewAxes(meshName, StringAttr::get(getContext(), kDenseView)))
+        type.entries.push_back({axis, Kind::Replicate, origin});
+    }
+    return type;
+  }
+
+  /// The local type of the declaration `symbol` (a moe.param or moe.state)
+  /// in this function: the `spmd.local` of an earlier read of it,
+  /// else the type of its global placement (`global_placement`, else
+  /// `placement`), else R on every axis of the dense view of the module's
+  /// mesh. Failure, with the reason in `why`, when none applies.
+  FailureOr<ValueLocalType> getDeclaredType(FlatSymbolRefAttr symbol,
+                                            std::string &why) {
+    auto read = annotatedReads.find(symbol.getAttr());
+    if (read != annotatedReads.end()) {
+      ValueLocalType type;
+      type.entries.assign(read->second.begin(), read->second.end());
+      markShards(type);
+      return type;
+    }
+    Operation *declaration = symbolTable.lookupNearestSymbolFrom(func, symbol);
+    if (!declaration) {
+      why = ("it names " + symbol.getValue() +
+             ", which is not declared in the module")
+                .str();
+      return failure();
+    }
+    if (auto placement = dyn_cast_or_null<PlacementAttr>(
+            getDeclaredPlacement(declaration))) {
+      FailureOr<ValueLocalType> type =
+          typeFromPlacement(placement, declaration->getLoc());
+      if (failed(type))
+        why = ("the placement of @" + symbol.getValue() +
+               " names no valid spmd.mesh")
+                  .str();
+      return type;
+    }
+    MeshOp mesh = getOnlyMesh();
+    if (!mesh || !getMesh(mesh.getSymNameAttr())) {
+      why = ("@" + symbol.getValue() +
+             " has no placement and the module has no single valid "
+             "spmd.mesh to type it on; give the op a '" +
+             kLocalTypeAttrName + "' attribute")
+                .str();
+      return failure();
+    }
+    ValueLocalType type;
+    for (const TypedAxis &axis : getViewAxes(
+             mesh.getSymNameAttr(), StringAttr::get(getContext(), kDenseView)))
+      type.entries.push_back({axis, Kind::Replicate, declaration->getLoc()});
+    return type;
+  }
+
+  /// moe.set_param / moe.set_state: the value written must have the
+  /// declaration's local type (or the op's own `spmd.local`) on every axis.
+  void handleWrite(Operation *op, const StorageAccess &access) {
+    Value value = access.written;
+    ValueLocalType &type = getType(value);
+    if (type.state == State::Poisoned)
+      return;
+    if (type.state == State::Unknown) {
+      reportUnknown(op, operandName(0, value), value);
+      return;
+    }
+    SmallVector<AxisTypeEntry> expected;
+    if (Attribute attr = op->getAttr(kLocalTypeAttrName)) {
+      auto parsed =
+          parseAnnotation(attr, op->getLoc(),
+                          "'" + op->getName().getStringRef() + "' annotation");
+      if (failed(parsed))
+        return;
+      expected = std::move(*parsed);
+    } else {
+      std::string why;
+      FailureOr<ValueLocalType> declared = getDeclaredType(access.symbol, why);
+      if (failed(declared)) {
+        op->emitOpError() << "cannot check the value written into "
+                          << access.symbol << ": " << why;
+        hadError = true;
+        return;
+      }
+      expected = std::move(declared->entries);
+    }
+    // A constant is the same everywhere and has no gradient: it fits.
+    if (type.state != State::Typed)
+      return;
+    for (const AxisTypeEntry &want : expected) {
+      OperandKind actual = getKind(type, want.axis);
+      if (actual.status == OperandKind::Trivial ||
+          actual.status == OperandKind::Untyped ||
+          (actual.status == OperandKind::Have && actual.kind == want.kind &&
+           !actual.pending))
+        continue;
+      InFlightDiagnostic diag = op->emitOpError();
+      StringRef axisRef = want.axis.axis.getValue();
+      if (actual.status == OperandKind::Mixed) {
+        diag << "writes " << name(value) << ", which has no single local "
+             << "type on " << axisName(want.axis) << " (" << actual.detail
+             << "), into " << access.symbol << ", which is " << str(want.kind)
+             << " there";
+      } else {
+        diag << "writes " << name(value) << ", which is " << str(actual.kind)
+             << " on " << axisName(want.axis)
+             << (actual.pending ? " but a pending sum" : "") << ", into "
+             << access.symbol << ", which is " << str(want.kind) << " there";
+        bool wantWhole =
+            want.kind == Kind::Replicate || want.kind == Kind::Invariant;
+        bool partial = actual.kind == Kind::Partial || actual.pending;
+        if (partial && wantWhole)
+          diag << ": all-reduce it over " << axisRef
+               << " first (a gradient that is this rank's share of a sum "
+                  "over "
+               << axisRef << " misses its all-reduce)";
+        else if (partial && want.kind == Kind::Varying)
+          diag << ": storage holds values, not pending sums; reduce-scatter "
+                  "it over "
+               << axisRef << " first";
+        else if (actual.kind == Kind::Varying && wantWhole)
+          diag << ": all-gather it over " << axisRef << " first";
+        else if (actual.kind == Kind::Replicate && want.kind == Kind::Varying)
+          diag << ": keep this rank's slice first (spmd.convert R -> V)";
+        noteOrigin(diag, actual.origin, actual.kind, want.axis, actual.pending);
+      }
+      noteOrigin(diag, want.origin, want.kind, want.axis);
+      hadError = true;
+      // The value is wrong wherever else it goes: report it once.
+      type.state = State::Poisoned;
+      return;
     }
   }
 
@@ -907,10 +1336,58 @@ struct LocalTypeAnalysis::Impl {
         else if (kind.kind == Kind::Replicate && src == Kind::Partial)
           diag << " (reducing an R value over " << axisNameRef
                << " would multiply it by the axis size)";
+        else if ((kind.kind == Kind::Replicate ||
+                  kind.kind == Kind::Invariant) &&
+                 src == Kind::Varying &&
+                 (op->getName().getStringRef() == "spmd.all_reduce" ||
+                  op->getName().getStringRef() == "spmd.reduce_scatter"))
+          diag << " (it is whole on every rank of " << axisNameRef
+               << ": summing it over " << axisNameRef << " counts it "
+               << getAxisSize(axis).value_or(0) << " times)";
         else if (kind.kind == Kind::Varying && src == Kind::Partial)
           diag << " (if it is a partial sum, say so with spmd.reinterpret "
                   "V -> P, or use src V)";
+        noteOrigin(diag, kind.origin, kind.kind, axis, kind.pending);
+        hadError = true;
+        poison(op);
+        return;
+      }
+      StringRef opName = op->getName().getStringRef();
+      // A shard is data split over the axis: summing it adds up different
+      // ranks' data.
+      bool sums = opName == "spmd.all_reduce" ||
+                  opName == "spmd.reduce_scatter" ||
+                  (opName == "spmd.reinterpret" && dst == Kind::Partial);
+      if (kind.shard && src == Kind::Varying && sums) {
+        InFlightDiagnostic diag =
+            op->emitOpError()
+            << "operand " << name(input) << " is V on " << axisName(axis)
+            << ", a shard of data split over " << axisNameRef
+            << " (not a partial sum), and '" << opName << "' (" << str(src)
+            << " -> " << str(dst) << ") would sum it over " << axisNameRef
+            << ", adding up different ranks' data; all-gather it "
+               "(spmd.all_gather V -> R) to make it whole";
         noteOrigin(diag, kind.origin, kind.kind, axis);
+        hadError = true;
+        poison(op);
+        return;
+      }
+      // A pending V is reduced (all_reduce, reduce_scatter), said to be P
+      // (reinterpret V -> P) or moved whole (all_to_all); gathering or
+      // zero-padding it treats partial sums as shards.
+      if (kind.pending &&
+          !(opName == "spmd.all_reduce" || opName == "spmd.reduce_scatter" ||
+            opName == "spmd.all_to_all" ||
+            (opName == "spmd.reinterpret" && dst == Kind::Partial))) {
+        InFlightDiagnostic diag =
+            op->emitOpError()
+            << "operand " << name(input) << " is V on " << axisName(axis)
+            << " but a pending sum (see the note), and '" << opName << "' ("
+            << str(src) << " -> " << str(dst)
+            << ") would treat its partial sums as shards; reduce it "
+               "(spmd.all_reduce V -> R, or spmd.reinterpret V -> P, then "
+               "spmd.reduce_scatter P -> V)";
+        noteOrigin(diag, kind.origin, kind.kind, axis, kind.pending);
         hadError = true;
         poison(op);
         return;
@@ -920,17 +1397,35 @@ struct LocalTypeAnalysis::Impl {
     // axes of the view; types on other views are dropped (communication
     // invalidates them) and derived again from this view when needed.
     ValueLocalType outType;
+    bool moves = op->getName().getStringRef() == "spmd.all_to_all";
+    // A slice (convert R/I -> V) or a reduce-scatter leaves this rank's
+    // shard.
+    bool slices = dst == Kind::Varying &&
+                  op->getName().getStringRef() != "spmd.reinterpret";
     for (const TypedAxis &axis : getViewAxes(meshName, view)) {
-      if (llvm::is_contained(listed, axis.axis.getValue())) {
-        outType.entries.push_back({axis, dst, op->getLoc()});
+      bool isListed = llvm::is_contained(listed, axis.axis.getValue());
+      if (isListed && !moves) {
+        outType.entries.push_back({axis, dst, op->getLoc(), false, slices});
         continue;
       }
-      if (inType.state != State::Typed)
+      if (inType.state != State::Typed) {
+        if (isListed)
+          outType.entries.push_back({axis, dst, op->getLoc()});
         continue;
+      }
       OperandKind kind = getKind(inType, axis);
+      if (isListed) {
+        // all_to_all exchanges rows: a pending sum stays one.
+        bool have = kind.status == OperandKind::Have;
+        outType.entries.push_back({axis, dst, op->getLoc(),
+                                   have && kind.pending && dst == Kind::Varying,
+                                   have && kind.shard && dst == Kind::Varying});
+        continue;
+      }
       if (kind.status == OperandKind::Have)
-        outType.entries.push_back(
-            {axis, kind.kind, kind.origin.value_or(op->getLoc())});
+        outType.entries.push_back({axis, kind.kind,
+                                   kind.origin.value_or(op->getLoc()),
+                                   kind.pending, kind.shard});
     }
     for (Value result : op->getResults())
       if (result != output)
@@ -972,20 +1467,30 @@ struct LocalTypeAnalysis::Impl {
             }
             if (actual.status == OperandKind::Trivial ||
                 (actual.status == OperandKind::Have &&
-                 actual.kind == expected.kind))
+                 actual.kind == expected.kind && !actual.pending))
               continue;
             InFlightDiagnostic diag = ret->emitError()
                                       << "result #" << i << " ("
                                       << name(operand) << ") ";
             if (actual.status == OperandKind::Have)
-              diag << "is typed " << str(actual.kind);
+              diag << "is typed " << str(actual.kind)
+                   << (actual.pending ? " but a pending sum" : "");
             else
               diag << "has no local type";
             diag << " on " << axisName(expected.axis)
                  << ", but the function declares it " << str(expected.kind);
             if (actual.status == OperandKind::Mixed)
               diag << " (" << actual.detail << ")";
-            noteOrigin(diag, actual.origin, actual.kind, expected.axis);
+            if (actual.pending && expected.kind == Kind::Varying)
+              diag << " (a shard): reduce it (spmd.reinterpret V -> P, then "
+                      "spmd.reduce_scatter P -> V), "
+                      "or say that it is P (spmd.reinterpret V -> P) and "
+                      "declare P";
+            else if (actual.pending)
+              diag << ": reduce it first (spmd.all_reduce V -> "
+                   << str(expected.kind) << ")";
+            noteOrigin(diag, actual.origin, actual.kind, expected.axis,
+                       actual.pending);
             hadError = true;
           }
       }
@@ -1015,17 +1520,26 @@ struct LocalTypeAnalysis::Impl {
     else
       diag << "a V loss has no single value; if each rank holds a partial "
               "sum of it, say so with spmd.reinterpret V -> P";
-    noteOrigin(diag, entry.origin, entry.kind, entry.axis);
+    noteOrigin(diag, entry.origin, entry.kind, entry.axis, entry.pending);
     hadError = true;
   }
 
   // -- Regions -------------------------------------------------------------
 
+  /// A V is known to be a shard only if it is one on every path.
+  static void meetShards(ValueLocalType &into, const ValueLocalType &other) {
+    for (AxisTypeEntry &entry : into.entries)
+      if (entry.shard) {
+        const AxisTypeEntry *o = other.lookup(entry.axis);
+        entry.shard = o && o->shard;
+      }
+  }
+
   static bool sameType(const ValueLocalType &a, const ValueLocalType &b) {
     if (a.state != b.state || a.entries.size() != b.entries.size())
       return false;
     for (auto [x, y] : llvm::zip(a.entries, b.entries))
-      if (!(x.axis == y.axis) || x.kind != y.kind)
+      if (!(x.axis == y.axis) || x.kind != y.kind || x.pending != y.pending)
         return false;
     return true;
   }
@@ -1046,7 +1560,7 @@ struct LocalTypeAnalysis::Impl {
     llvm::raw_string_ostream os(text);
     llvm::interleaveComma(type.entries, os, [&](const AxisTypeEntry &e) {
       os << e.axis.view.getValue() << "." << e.axis.axis.getValue() << " = "
-         << str(e.kind);
+         << str(e.kind) << (e.pending ? " (pending sum)" : "");
     });
     os << "}";
     return text;
@@ -1078,6 +1592,7 @@ struct LocalTypeAnalysis::Impl {
                              << " but is yielded typed " << describeType(out);
         hadError = true;
       }
+      meetShards(in, out);
       setType(op->getResult(i), in);
     }
   }
@@ -1100,6 +1615,7 @@ struct LocalTypeAnalysis::Impl {
           type.state = State::Poisoned;
           continue;
         }
+        meetShards(type, other);
         if (!sameType(type, other)) {
           op->emitOpError() << "result #" << i << " is yielded typed "
                             << describeType(type) << " by one branch and "
@@ -1121,6 +1637,11 @@ struct LocalTypeAnalysis::Impl {
     }
     if (opName == "scf.yield")
       return;
+    if (std::optional<StorageAccess> access = lookupStorageAccess(op);
+        access && access->written) {
+      handleWrite(op, *access);
+      return;
+    }
     if (auto transition = dyn_cast<LocalTypeTransitionOpInterface>(op)) {
       handleTransition(transition);
       return;
@@ -1170,10 +1691,25 @@ struct LocalTypeAnalysis::Impl {
       } else {
         auto entries = parseAnnotation(attr, arg.getLoc(),
                                        "argument #" + std::to_string(i));
-        if (failed(entries))
+        if (failed(entries)) {
           type.state = State::Poisoned;
-        else
+        } else {
           type.entries = std::move(*entries);
+          // A split batch argument (moe-partition's
+          // `moe.global_placement`): V where its global placement shards
+          // it is a shard.
+          if (auto global = dyn_cast_or_null<PlacementAttr>(
+                  func.getArgAttr(i, kGlobalPlacementArgAttrName)))
+            for (AxisTypeEntry &entry : type.entries) {
+              AxisPlacementAttr axisPlacement =
+                  global.getPlacementFor(entry.axis.axis.getValue());
+              if (entry.kind == Kind::Varying &&
+                  global.getMesh().getAttr() == entry.axis.mesh &&
+                  global.getView() == entry.axis.view && axisPlacement &&
+                  axisPlacement.isSharded())
+                entry.shard = true;
+            }
+        }
       }
       setType(arg, std::move(type));
     }

@@ -7,25 +7,52 @@
 
 #include "moefold/Dialect/SPMD/Analysis/OpTypingRules.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 using namespace moefold::spmd;
 
 namespace {
+/// Why an optimizer update needs its operands typed alike.
+constexpr llvm::StringLiteral kUpdateReason =
+    "an element-wise update needs the gradient and the optimizer moments "
+    "distributed like the parameter";
+
 enum class RuleId {
   None,
   NonLinear,
   Sum,
   Bilinear,
+  Linear,
   Unary,
   Embedding,
   Dispatch,
   Combine,
   Experts,
+  SharedExpert,
   IndexedNonLinear,
   Quotient,
   InsertSlice,
+  // Gradient ops (docs/autodiff.md): linear in the incoming gradient,
+  // possibly non-linear in the saved forward values.
+  EmbeddingGrad,
+  RMSNormGrad,
+  LinearGrad,
+  AttentionGrad,
+  SwiGLUGrad,
+  RouterGrad,
+  DispatchGrad,
+  ExpertsGrad,
+  CombineGrad,
+  SharedExpertGrad,
+  LossGrad,
+  // The optimizer step.
+  GlobalNorm,
+  SGDStep,
+  AdamWStep,
 };
 } // namespace
 
@@ -35,16 +62,34 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
       llvm::StringSwitch<RuleId>(op->getName().getStringRef())
           // moe: the compute ops of per-rank programs.
           .Case("moe.add", RuleId::Sum)
-          .Case("moe.linear", RuleId::Bilinear)
+          .Case("moe.linear", RuleId::Linear)
           .Case("moe.embedding", RuleId::Embedding)
           .Case("moe.dispatch", RuleId::Dispatch)
           .Case("moe.combine", RuleId::Combine)
           .Case("moe.experts", RuleId::Experts)
-          .Cases({"moe.rms_norm", "moe.attention", "moe.swiglu", "moe.router",
-                  "moe.shared_expert"},
+          .Case("moe.shared_expert", RuleId::SharedExpert)
+          .Cases({"moe.rms_norm", "moe.attention", "moe.swiglu", "moe.router"},
                  RuleId::NonLinear)
           .Cases({"moe.cross_entropy", "moe.aux_loss"},
                  RuleId::IndexedNonLinear)
+          // moe: gradients.
+          .Case("moe.embedding_grad", RuleId::EmbeddingGrad)
+          .Case("moe.rms_norm_grad", RuleId::RMSNormGrad)
+          .Case("moe.linear_grad", RuleId::LinearGrad)
+          .Case("moe.attention_grad", RuleId::AttentionGrad)
+          .Case("moe.swiglu_grad", RuleId::SwiGLUGrad)
+          .Case("moe.router_grad", RuleId::RouterGrad)
+          .Case("moe.dispatch_grad", RuleId::DispatchGrad)
+          .Case("moe.experts_grad", RuleId::ExpertsGrad)
+          .Case("moe.combine_grad", RuleId::CombineGrad)
+          .Case("moe.shared_expert_grad", RuleId::SharedExpertGrad)
+          .Cases({"moe.cross_entropy_grad", "moe.aux_loss_grad"},
+                 RuleId::LossGrad)
+          // moe: the optimizer step.
+          .Case("moe.global_norm", RuleId::GlobalNorm)
+          .Case("moe.clip_scale", RuleId::NonLinear)
+          .Case("moe.sgd_step", RuleId::SGDStep)
+          .Case("moe.adamw_step", RuleId::AdamWStep)
           // arith on float tensors (loss scaling, residual sums).
           .Cases({"arith.addf", "arith.subf"}, RuleId::Sum)
           .Case("arith.mulf", RuleId::Bilinear)
@@ -69,30 +114,61 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     return OpTypingRule{"sum", {R::Sum, R::Sum}, R::Sum, {}};
   case RuleId::Bilinear:
     return OpTypingRule{"bilinear", {R::Factor, R::Factor}, R::Factor, {}};
+  case RuleId::Linear: {
+    // x [..., K] @ weight [K, N]: contracts K, so x and weight both split
+    // on an axis (a row-parallel matmul) give this rank's share of a sum.
+    OpTypingRule rule{"bilinear", {R::Factor, R::Factor}, R::Factor, {}};
+    rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
   case RuleId::Unary:
     // The source; sizes, shapes and offsets are index data.
     return OpTypingRule{"linear", {R::Factor}, R::Index, {}};
   case RuleId::Embedding:
     // Gathers rows of the table: linear in the table.
     return OpTypingRule{"gather", {R::Factor, R::Index}, R::Index, {}};
-  case RuleId::Dispatch:
+  case RuleId::Dispatch: {
     // sorted permutes copies of x (linear in x); group_sizes counts indices.
-    return OpTypingRule{
+    OpTypingRule rule{
         "permutation", {R::Factor, R::Index}, R::Index, {{0, 1}, {1}}};
+    // Over this rank's tokens the counts are this rank's own (what
+    // moe.experts takes) and a share of the global counts: not a shard.
+    rule.contractions = {{}, {{1}, {1}, {}, /*ambiguous=*/true}};
+    return rule;
+  }
   case RuleId::Combine:
     // sum_k scores[k] * row(k): bilinear in expert_out and scores.
     return OpTypingRule{
         "bilinear", {R::Factor, R::Index, R::Factor}, R::Index, {}};
   case RuleId::Experts:
-    // Grouped SwiGLU: non-linear; group_sizes are counts.
+    // Grouped SwiGLU: non-linear; group_sizes are counts. (The down
+    // projection contracts the hidden units F, but expert weights split on
+    // an axis are split by expert (ep) as often as by F (etp): the
+    // contraction is ambiguous.)
     return OpTypingRule{
         "non-linear",
         {R::NonLinear, R::Index, R::NonLinear, R::NonLinear, R::NonLinear},
         R::NonLinear,
-        {}};
-  case RuleId::IndexedNonLinear:
+        {},
+        {},
+        {{{2, 3}, {4}, {}, /*ambiguous=*/true}}};
+  case RuleId::SharedExpert: {
+    // SwiGLU MLP (x, w_gate, w_up, w_down [, gate]): non-linear; the down
+    // projection contracts F (the Megatron MLP's row-parallel half).
+    OpTypingRule rule{"non-linear", {}, R::NonLinear, {}};
+    rule.contractions = {{{1, 2}, {3}}};
+    return rule;
+  }
+  case RuleId::IndexedNonLinear: {
     // A loss of float values at integer targets / selections.
-    return OpTypingRule{"non-linear", {R::NonLinear, R::Index}, R::Index, {}};
+    OpTypingRule rule{"non-linear", {R::NonLinear, R::Index}, R::Index, {}};
+    // The cross-entropy is a mean over the tokens: over this rank's tokens
+    // it is its share of the global mean. (The load-balancing loss is not a
+    // sum over tokens; moe-partition gathers its operands first.)
+    if (op->getName().getStringRef() == "moe.cross_entropy")
+      rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
   case RuleId::Quotient:
     // a / b is linear in a only.
     return OpTypingRule{
@@ -100,6 +176,193 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
   case RuleId::InsertSlice:
     // Overwrites part of dest with source: a sum of disjoint parts.
     return OpTypingRule{"sum", {R::Sum, R::Sum}, R::Index, {}};
+
+  // -- Gradient ops ------------------------------------------------------
+  // A VJP is linear in the incoming gradient; each result is listed with
+  // the operands it depends on, so a result independent of an operand does
+  // not take its type (dweight = x^T dout does not see the weight).
+  case RuleId::EmbeddingGrad: {
+    // dtable = scatter-add of the rows of dout by token id: linear in dout.
+    // Sums over the tokens.
+    OpTypingRule rule{"scatter-add", {R::Index, R::Factor}, R::Index, {}};
+    rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
+  case RuleId::RMSNormGrad:
+    // (x, weight, dout) -> dx, dweight. dx = (weight * dout) / rms(x) - ...:
+    // bilinear in (weight, dout), non-linear in x; dweight =
+    // sum_tokens dout * x / rms(x): linear in dout, independent of weight,
+    // and a sum over the tokens.
+    return OpTypingRule{"multilinear",
+                        {R::NonLinear, R::Factor, R::Factor},
+                        R::NonLinear,
+                        {{0, 1, 2}, {0, 2}},
+                        {},
+                        {{}, {{0}, {2}}}};
+  case RuleId::LinearGrad:
+    // (x, weight, dout) -> dx = dout weight^T (bilinear in weight, dout,
+    // contracts N), dweight = x^T dout (bilinear in x, dout, contracts the
+    // tokens).
+    return OpTypingRule{"bilinear",   {R::Factor, R::Factor, R::Factor},
+                        R::NonLinear, {{1, 2}, {0, 2}},
+                        {},           {{{1}, {2}}, {{0}, {2}}}};
+  case RuleId::AttentionGrad:
+    // (q, k, v, dout) -> dq, dk, dv. The probabilities are non-linear in q
+    // and k; dq and dk are bilinear in (v, dout) through dP = dout v^T;
+    // dv = P^T dout is linear in dout and independent of v.
+    return OpTypingRule{"multilinear",
+                        {R::NonLinear, R::NonLinear, R::Factor, R::Factor},
+                        R::NonLinear,
+                        {{0, 1, 2, 3}, {0, 1, 2, 3}, {0, 1, 3}}};
+  case RuleId::SwiGLUGrad:
+    // (gate, up, dout) -> dgate = dout * up * silu'(gate) (bilinear in up,
+    // dout), dup = dout * silu(gate) (linear in dout).
+    return OpTypingRule{"multilinear",
+                        {R::NonLinear, R::Factor, R::Factor},
+                        R::NonLinear,
+                        {{0, 1, 2}, {0, 2}}};
+  case RuleId::RouterGrad:
+    // (x, weight, probs, indices, dscores, dprobs) -> dx, dweight. The
+    // logits' gradient is the softmax VJP at probs (non-linear) of dprobs
+    // plus the scattered dscores: linear in (dscores, dprobs) jointly, one
+    // sum. dx = dlogits weight^T (contracts the experts), dweight =
+    // x^T dlogits (contracts the tokens).
+    return OpTypingRule{
+        "multilinear",
+        {R::Factor, R::Factor, R::NonLinear, R::Index, R::Sum, R::Sum},
+        R::NonLinear,
+        {{1, 2, 3, 4, 5}, {0, 2, 3, 4, 5}},
+        {},
+        {{{1}, {4, 5}}, {{0}, {4, 5}}}};
+  case RuleId::DispatchGrad:
+    // (indices, dsorted) -> dx: sums the copies of each token, linear.
+    return OpTypingRule{"gather", {R::Index, R::Factor}, R::Index, {}};
+  case RuleId::ExpertsGrad:
+    // (sorted, group_sizes, w_gate, w_up, w_down, dout) -> dsorted,
+    // dw_gate, dw_up, dw_down of y = (silu(x w_gate) * (x w_up)) w_down:
+    // non-linear in x and w_gate; multilinear in (w_up, w_down, dout),
+    // except that dw_up does not depend on w_up nor dw_down on w_down.
+    // The weight gradients sum over the rows: a pending sum over an axis
+    // that splits the rows, unless it also splits the experts (then this
+    // rank holds every row of its experts: any expert weight the result
+    // depends on is split there). dsorted contracts the hidden
+    // units F, but weights split on an axis are split by expert as often
+    // (ep) as by F (etp), so no contraction is inferred for it.
+    return OpTypingRule{
+        "multilinear",
+        {R::NonLinear, R::Index, R::NonLinear, R::Factor, R::Factor, R::Factor},
+        R::NonLinear,
+        {{0, 1, 2, 3, 4, 5},
+         {0, 1, 2, 3, 4, 5},
+         {0, 1, 2, 4, 5},
+         {0, 1, 2, 3, 5}},
+        {},
+        {{{2, 3}, {4}, {}, /*ambiguous=*/true},
+         {{0}, {5}, {2, 3, 4}},
+         {{0}, {5}, {2, 3, 4}},
+         {{0}, {5}, {2, 3, 4}}}};
+  case RuleId::CombineGrad:
+    // (expert_out, indices, scores, dout) -> dexpert_out = scores * dout
+    // (bilinear, independent of expert_out), dscores = <dout, expert_out>
+    // (bilinear, independent of scores).
+    return OpTypingRule{"bilinear",
+                        {R::Factor, R::Index, R::Factor, R::Factor},
+                        R::NonLinear,
+                        {{1, 2, 3}, {0, 1, 3}}};
+  case RuleId::SharedExpertGrad: {
+    // (x, w_gate, w_up, w_down [, gate], dout) -> dx, dw_gate, dw_up,
+    // dw_down [, dgate]: as moe.experts_grad; the optional sigmoid gate is
+    // non-linear.
+    bool gated = op->getNumOperands() == 6;
+    SmallVector<OperandRole, 4> roles = {R::NonLinear, R::NonLinear, R::Factor,
+                                         R::Factor};
+    if (gated)
+      roles.push_back(R::NonLinear);
+    roles.push_back(R::Factor);
+    SmallVector<unsigned, 6> all =
+        llvm::to_vector<6>(llvm::seq<unsigned>(0, op->getNumOperands()));
+    SmallVector<unsigned, 6> noUp, noDown;
+    for (unsigned i : all) {
+      if (i != 2)
+        noUp.push_back(i);
+      if (i != 3)
+        noDown.push_back(i);
+    }
+    OpTypingRule rule{"multilinear", roles, R::NonLinear, {}};
+    rule.resultOperands = {all, all, noUp, noDown};
+    // dx contracts the hidden units F; the weight gradients the tokens.
+    unsigned dout = op->getNumOperands() - 1;
+    OpTypingRule::Contraction overF{{1, 2}, {3}}, overTokens{{0}, {dout}};
+    rule.contractions = {overF, overTokens, overTokens, overTokens};
+    if (gated) {
+      rule.resultOperands.push_back(all);
+      rule.contractions.push_back(overTokens);
+    }
+    return rule;
+  }
+  case RuleId::LossGrad:
+    // (logits or probs, targets or indices, dloss) -> a gradient that is
+    // non-linear in the forward values and linear in dloss.
+    return OpTypingRule{
+        "multilinear", {R::NonLinear, R::Index, R::Factor}, R::Index, {}};
+
+  // -- The optimizer step ------------------------------------------------
+  case RuleId::GlobalNorm: {
+    // sqrt(sum of squares) of every gradient: non-linear, and a norm of
+    // gradients typed differently on an axis counts some elements once and
+    // others once per rank after any reduction of it.
+    OpTypingRule rule{"non-linear", {}, R::Uniform, {}};
+    rule.opaque = true;
+    rule.uniformReason =
+        "a norm must count every element once: take one norm per group of "
+        "gradients typed alike and sum each group's squares over exactly the "
+        "axes where it is V";
+    return rule;
+  }
+  case RuleId::SGDStep: {
+    // (param, grad, scale, lr, apply) -> new_param, element for element.
+    OpTypingRule rule{"non-linear",
+                      {R::Uniform, R::Uniform, R::Scalar, R::Scalar, R::Scalar},
+                      R::Scalar,
+                      {}};
+    rule.uniformReason = kUpdateReason;
+    rule.isUpdate = true;
+    return rule;
+  }
+  case RuleId::AdamWStep: {
+    // (param, grad, m, v, scale, lr, step, apply) -> new_param, new_m, new_v.
+    OpTypingRule rule{"non-linear",
+                      {R::Uniform, R::Uniform, R::Uniform, R::Uniform,
+                       R::Scalar, R::Scalar, R::Scalar, R::Scalar},
+                      R::Scalar,
+                      {}};
+    rule.uniformReason = kUpdateReason;
+    rule.isUpdate = true;
+    return rule;
+  }
   }
   return std::nullopt;
+}
+
+std::optional<StorageAccess> moefold::spmd::lookupStorageAccess(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  bool isParam = name == "moe.get_param" || name == "moe.set_param";
+  bool isState = name == "moe.get_state" || name == "moe.set_state";
+  if (!isParam && !isState)
+    return std::nullopt;
+  auto symbol = op->getAttrOfType<FlatSymbolRefAttr>("name");
+  if (!symbol)
+    return std::nullopt;
+  StorageAccess access;
+  access.symbol = symbol;
+  access.isParam = isParam;
+  if (name.starts_with("moe.set_") && op->getNumOperands() == 1)
+    access.written = op->getOperand(0);
+  return access;
+}
+
+Attribute moefold::spmd::getDeclaredPlacement(Operation *declaration) {
+  if (Attribute placement = declaration->getAttr("global_placement"))
+    return placement;
+  return declaration->getAttr("placement");
 }

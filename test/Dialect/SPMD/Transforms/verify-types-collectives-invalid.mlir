@@ -147,3 +147,17 @@ func.func @negative_collectives_untyped_view(
   %s = spmd.all_reduce %x over @mesh[dense] [tp] (P -> R) : tensor<4xf32>
   return %s : tensor<4xf32>
 }
+
+// -----
+
+spmd.mesh @mesh world = 8 dense = [dp, tp = 2] expert = [edp, ep = 4, etp = 1]
+
+// A sum of squares of replicated gradients, reduced over dp as if each rank
+// held a share: every element counted dp times.
+func.func @negative_collectives_sum_replicate_as_varying(
+    // expected-note @+1 {{type R on axis dp of @mesh[dense] comes from here}}
+    %sq: tensor<f32> {spmd.local = #spmd.local<@mesh[dense] {dp = R, tp = V}>}) -> tensor<f32> {
+  // expected-error @+1 {{'spmd.all_reduce' op operand %arg0 is typed R on axis dp of @mesh[dense], but the op expects src V (it is whole on every rank of dp: summing it over dp counts it 4 times)}}
+  %s = spmd.all_reduce %sq over @mesh[dense] [dp, tp] (V -> R) : tensor<f32>
+  return %s : tensor<f32>
+}

@@ -23,9 +23,10 @@ spmd.mesh @mesh world = 8 dense = [dp, tp = 2] expert = [edp, ep = 4, etp = 1]
 // A V-typed loss: each dp rank's mean over its own tokens, never declared a
 // share of the global sum.
 func.func @negative_loss_varying(
-    // expected-note @+1 {{type V on axis dp of @mesh[dense] comes from here}}
     %logits: tensor<1x4x16xf32> {spmd.local = #spmd.local<@mesh[dense] {dp = V, tp = I}>},
     %targets: tensor<1x4xi32> {spmd.local = #spmd.local<@mesh[dense] {dp = V, tp = I}>}) -> (tensor<f32> {moe.loss}) {
+  // The mean over this rank's tokens is its share of a sum over dp.
+  // expected-note @+1 {{pending sum over axis dp of @mesh[dense] (typed V) made here: the op contracts operands split on dp}}
   %ce = moe.cross_entropy %logits, %targets : tensor<1x4x16xf32>, tensor<1x4xi32>
   // expected-error @+1 {{loss %0 is typed V on axis dp of @mesh[dense], but a loss must be P or I on every axis: a V loss has no single value; if each rank holds a partial sum of it, say so with spmd.reinterpret V -> P}}
   return %ce : tensor<f32>

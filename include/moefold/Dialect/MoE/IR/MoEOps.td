@@ -65,10 +65,19 @@ def MoE_ParamOp : MoE_Op<"param", [
     every rank. `init` is optional; without one the family default applies
     (`ones` for `norm`, `normal(0.02)` otherwise, see `getEffectiveInit`).
 
+    After `moe-partition`, `type` is the per-rank (local) type and the
+    optional `global_type` keeps the global one (checkpoints and the
+    parameter registry name global tensors). When `global_type` is present
+    the placement is checked against it, and `type` must be the placement's
+    local shape of `global_type` (the global shape with every sharded
+    dimension divided by the sizes of the axes that shard it).
+
     ```mlir
     moe.param @layers.0.attn.wq : tensor<64x64xf32> family = dense placement = #spmd.placement<@mesh[dense] {tp = S(1)}> init = normal(0.02)
     moe.param @layers.0.moe.w_gate : tensor<8x64x128xf32> family = routed_expert placement = #spmd.placement<@mesh[expert] {ep = S(0)}>
     moe.param @final_norm : tensor<64xf32> family = norm
+    // Partitioned over tp = 2: the local type, the global type kept.
+    moe.param @layers.0.attn.wq : tensor<64x32xf32> family = dense placement = #spmd.placement<@mesh[dense] {tp = S(1)}> {global_type = tensor<64x64xf32>}
     ```
   }];
   let arguments = (ins
@@ -76,7 +85,18 @@ def MoE_ParamOp : MoE_Op<"param", [
     TypeAttr:$type,
     MoE_FamilyAttr:$family,
     OptionalAttr<SPMD_PlacementAttr>:$placement,
-    OptionalAttr<MoE_InitAttr>:$init);
+    OptionalAttr<MoE_InitAttr>:$init,
+    OptionalAttr<TypeAttrOf<AnyRankedTensor>>:$global_type);
+  // A parameter at global semantics: no global_type.
+  let builders = [
+    OpBuilder<(ins "::llvm::StringRef":$symName, "::mlir::Type":$type,
+                   "Family":$family,
+                   "::moefold::spmd::PlacementAttr":$placement,
+                   "InitAttr":$init), [{
+      build($_builder, $_state, symName, type, family, placement, init,
+            ::mlir::TypeAttr());
+    }]>
+  ];
   let assemblyFormat = [{
     $sym_name `:` $type `family` `=` custom<Family>($family)
     (`placement` `=` custom<Placement>($placement)^)?
@@ -94,6 +114,27 @@ def MoE_ParamOp : MoE_Op<"param", [
     static InitAttr getDefaultInit(::mlir::MLIRContext *ctx, Family family);
     /// The mesh view a family's placement must use (`dense` or `expert`).
     static ::llvm::StringRef getViewForFamily(Family family);
+    /// The global type: `global_type` when present (a partitioned module),
+    /// else `type`.
+    ::mlir::RankedTensorType getGlobalTensorType() {
+      if (auto global = getGlobalTypeAttr())
+        return ::llvm::cast<::mlir::RankedTensorType>(global.getValue());
+      return getTensorType();
+    }
+    /// Shared by moe.param and moe.state: `globalType` must be a statically
+    /// shaped tensor of `localType`'s element type and rank.
+    static ::mlir::LogicalResult
+    verifyGlobalTypeShape(::mlir::Operation *op,
+                          ::mlir::RankedTensorType localType,
+                          ::mlir::Type globalType);
+    /// Shared by moe.param and moe.state: `placement` (null: replicated) is
+    /// checked against `globalType`, and `localType` must be its local
+    /// shape of `globalType`.
+    static ::mlir::LogicalResult
+    verifyLocalType(::mlir::Operation *op, ::mlir::RankedTensorType localType,
+                    ::mlir::RankedTensorType globalType,
+                    ::moefold::spmd::PlacementAttr placement,
+                    ::mlir::SymbolTableCollection &symbolTable);
   }];
 }
 

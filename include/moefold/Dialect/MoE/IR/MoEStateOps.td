@@ -32,7 +32,8 @@ def MoE_FillOp : MoE_Op<"fill", [Pure]> {
   ];
 }
 
-def MoE_StateOp : MoE_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
+def MoE_StateOp : MoE_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Declares a persistent, non-trainable buffer.";
   let description = [{
     A module-level symbol for one global tensor the program keeps across
@@ -42,15 +43,34 @@ def MoE_StateOp : MoE_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     must be a statically shaped float tensor. `init` is optional and
     defaults to `zeros`; it uses the syntax of `moe.param`'s init.
 
+    After `moe-partition`, `type` is the per-rank (local) type; the optional
+    `global_type` keeps the global one and the optional `global_placement`
+    the placement the state follows (absent: replicated).
+    `global_placement` needs `global_type`; with `global_type`, the
+    placement is checked against it and `type` must be its local shape of
+    `global_type`, as for `moe.param`.
+
     ```mlir
     moe.state @adam_m.embed : tensor<256x64xf32>
     moe.state @ema.router : tensor<64x8xf32> init = ones
+    // Partitioned over tp = 2.
+    moe.state @adam_m.lm_head : tensor<64x128xf32> {global_placement = #spmd.placement<@mesh[dense] {dp = R, tp = S(1)}>, global_type = tensor<64x256xf32>}
     ```
   }];
   let arguments = (ins
     SymbolNameAttr:$sym_name,
     TypeAttr:$type,
-    OptionalAttr<MoE_InitAttr>:$init);
+    OptionalAttr<MoE_InitAttr>:$init,
+    OptionalAttr<TypeAttrOf<AnyRankedTensor>>:$global_type,
+    OptionalAttr<SPMD_PlacementAttr>:$global_placement);
+  // A state at global semantics: no global_type or global_placement.
+  let builders = [
+    OpBuilder<(ins "::llvm::StringRef":$symName, "::mlir::Type":$type,
+                   "InitAttr":$init), [{
+      build($_builder, $_state, symName, type, init, ::mlir::TypeAttr(),
+            ::moefold::spmd::PlacementAttr());
+    }]>
+  ];
   let assemblyFormat = [{
     $sym_name `:` $type (`init` `=` custom<InitSpec>($init)^)? attr-dict
   }];
@@ -62,6 +82,12 @@ def MoE_StateOp : MoE_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     }
     /// `init` if given, else `zeros`.
     InitAttr getEffectiveInit();
+    /// The global type: `global_type` when present, else `type`.
+    ::mlir::RankedTensorType getGlobalTensorType() {
+      if (auto global = getGlobalTypeAttr())
+        return ::llvm::cast<::mlir::RankedTensorType>(global.getValue());
+      return getTensorType();
+    }
   }];
 }
 

@@ -11,9 +11,13 @@
 //   P never enters a non-linear op, never meets V, never meets R in a sum
 //   a collective's operand has the collective's `src` type on its axes
 //   a `{moe.loss}` result is P or I on every axis
+//   a write of a parameter or state receives the declaration's type
 //
 // Types come from `spmd.local` on function arguments (and, as an explicit
-// annotation, on any op), from the typed collectives, and from constants.
+// annotation, on any op), from the typed collectives, from constants and
+// from the placements of declared storage. A V made by a contraction over
+// operands split on an axis is a pending sum there (AxisTypeEntry::pending)
+// and follows the rules of P.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +43,9 @@ inline constexpr llvm::StringLiteral kLocalTypeAttrName = "spmd.local";
 inline constexpr llvm::StringLiteral kInferredTypesAttrName = "spmd.types";
 /// The training-loss marker of function results (moe dialect).
 inline constexpr llvm::StringLiteral kLossAttrName = "moe.loss";
+/// The global placement of a split argument (written by moe-partition).
+inline constexpr llvm::StringLiteral kGlobalPlacementArgAttrName =
+    "moe.global_placement";
 
 /// One axis a value can be typed on: an axis of a view of a mesh.
 struct TypedAxis {
@@ -57,6 +64,21 @@ struct AxisTypeEntry {
   TypedAxis axis;
   LocalTypeKind kind;
   mlir::Location origin;
+  /// For V only: this rank's share of a sum over the axis that is still
+  /// pending (the result of a contraction over operands split on the axis,
+  /// such as a row-parallel matmul or a weight gradient over this rank's
+  /// tokens). It is spelled V, as the op that made it computes it, and
+  /// follows the rules of P: it is reduced by a collective with src V
+  /// (`all_reduce V -> R`) or said to be P by
+  /// `reinterpret V -> P`, and never enters a non-linear op.
+  bool pending = false;
+  /// For V only: known to be a slice of data split over the axis (a split
+  /// argument, a parameter or state shard, a slice, and what element-wise
+  /// and row-wise ops compute from them), never a partial sum, so it may not
+  /// be summed over the axis. A V that is neither pending nor a shard (an
+  /// argument without `moe.global_placement`, the square of a norm of
+  /// shards) may be read as a partial sum by `all_reduce V -> R`.
+  bool shard = false;
 };
 
 /// The local type of one value.
