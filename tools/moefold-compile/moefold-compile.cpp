@@ -117,13 +117,14 @@ enum class VerifyTypes { None, Forward, All };
 cl::opt<VerifyTypes> verifyTypes(
     "verify-types",
     cl::desc("Local SPMD type check of the per-rank program (world > 1)"),
-    cl::init(VerifyTypes::Forward),
+    cl::init(VerifyTypes::All),
     cl::values(clEnumValN(VerifyTypes::None, "none", "no check"),
                clEnumValN(VerifyTypes::Forward, "forward",
-                          "functions without gradient or optimizer ops "
-                          "(default: the checker has no typing rules for "
-                          "those yet)"),
-               clEnumValN(VerifyTypes::All, "all", "every function")),
+                          "only functions without gradient or optimizer "
+                          "ops"),
+               clEnumValN(VerifyTypes::All, "all",
+                          "every function, the whole training step "
+                          "included (default)")),
     cl::cat(category));
 
 enum class Emit { MoE, MLIR, LLVM, Obj, Exe };
