@@ -324,10 +324,17 @@ Value FunctionPartitioner::emitStep(
     return spmd::AllReduceOp::create(builder, loc, input, info.meshRef, view,
                                      axes, src, K::Replicate,
                                      toReduction(step));
-  case CollectiveKind::ReduceScatter:
+  case CollectiveKind::ReduceScatter: {
+    // reduce_scatter takes a P operand; a pending sum this rank made itself
+    // is typed V (see the local-type notes in docs/partition.md), so it is
+    // relabelled P first, as before an all_reduce of mixed pending sums.
+    if (src == K::Varying)
+      input = spmd::ReinterpretOp::create(builder, loc, input, info.meshRef,
+                                          view, axes, K::Varying, K::Partial);
     return spmd::ReduceScatterOp::create(
-        builder, loc, dstType, input, info.meshRef, view, axes, src, K::Varying,
-        step.dstDim, toReduction(step));
+        builder, loc, dstType, input, info.meshRef, view, axes, K::Partial,
+        K::Varying, step.dstDim, toReduction(step));
+  }
   case CollectiveKind::AllToAll: {
     // spmd.all_to_all exchanges row blocks (dim 0) with explicit counts;
     // a dense S(i) -> S(j) is done here as a gather on i and a local slice
