@@ -23,8 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "reference"))
 
 
-def time_executable(exe, steps, warmup, env, tokens_per_step):
-    out = subprocess.run([exe, "--steps", str(steps), "--seed", "1"],
+def time_executable(exe, steps, warmup, env, tokens_per_step, threads):
+    out = subprocess.run([exe, "--steps", str(steps), "--seed", "1",
+                          "--threads", str(threads)],
                          capture_output=True, text=True, env=env, check=True)
     times = []
     for line in out.stdout.splitlines():
@@ -110,7 +111,8 @@ def main():
     _, ops, _ = moe_jax.parse_model(generic)
     batch = next(op.result_types[0][0] for op in ops
                  if op.name == "moe.embedding")
-    ours = time_executable(a.exe, a.steps, a.warmup, env, batch[0] * batch[1])
+    ours = time_executable(a.exe, a.steps, a.warmup, env, batch[0] * batch[1],
+                           a.threads)
     theirs = time_jax(generic, a.steps, a.warmup)
     print(f"model: {os.path.basename(a.model)}  threads: {a.threads}  "
           f"steps: {a.steps} (first {a.warmup} skipped)")
