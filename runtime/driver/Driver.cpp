@@ -21,6 +21,9 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+#include <cerrno>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -87,6 +90,205 @@ double now() {
 
 int64_t numBytes(const mfrt_tensor &t) {
   return mfrt_tensor_numel(&t) * int64_t(mfrt_dtype_size(t.dtype));
+}
+
+/// What --plot draws: per step of this run, and the eval points.
+struct History {
+  std::vector<int64_t> steps;
+  std::vector<double> loss, gradNorm;
+  std::vector<int64_t> evalSteps;
+  std::vector<double> evalLoss;
+};
+
+/// h:mm:ss.
+std::string clockText(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0)
+    seconds = 0;
+  long long t = (long long)std::llround(seconds);
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%lld:%02lld:%02lld", t / 3600, (t / 60) % 60,
+                t % 60);
+  return buf;
+}
+
+std::string fmt(const char *f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), f, v);
+  return buf;
+}
+
+/// Ticks 1-2-5 x 10^k covering [lo, hi], about `n` of them.
+std::vector<double> niceTicks(double lo, double hi, int n) {
+  double span = hi - lo, raw = span / n,
+         mag = std::pow(10, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    t.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
+  return t;
+}
+
+/// One panel: series of (x, y) polylines/points at vertical offset `top`.
+void svgPanel(
+    std::string &out, double top, const std::string &title,
+    const std::vector<int64_t> &xs, double xlo, double xhi,
+    const std::vector<
+        std::pair<std::string, std::pair<const std::vector<int64_t> *,
+                                         const std::vector<double> *>>> &series,
+    bool dotsForLast) {
+  const double left = 70, width = 620, height = 200;
+  double ylo = INFINITY, yhi = -INFINITY;
+  for (auto &s : series)
+    for (double v : *s.second.second)
+      if (std::isfinite(v)) {
+        ylo = std::fmin(ylo, v);
+        yhi = std::fmax(yhi, v);
+      }
+  if (!std::isfinite(ylo)) {
+    ylo = 0;
+    yhi = 1;
+  }
+  if (yhi - ylo < 1e-12 * std::fmax(1.0, std::fabs(yhi))) {
+    double pad = std::fmax(std::fabs(yhi) * 0.05, 1e-3);
+    ylo -= pad;
+    yhi += pad;
+  }
+  double pad = (yhi - ylo) * 0.05;
+  ylo -= pad;
+  yhi += pad;
+  auto X = [&](double x) { return left + (x - xlo) / (xhi - xlo) * width; };
+  auto Y = [&](double y) {
+    return top + height - (y - ylo) / (yhi - ylo) * height;
+  };
+  out += "<g class=\"panel\">\n<text x=\"" + fmt("%.1f", left + width / 2) +
+         "\" y=\"" + fmt("%.1f", top - 8) +
+         "\" text-anchor=\"middle\" font-size=\"13\">" + title + "</text>\n";
+  out += "<rect x=\"" + fmt("%.1f", left) + "\" y=\"" + fmt("%.1f", top) +
+         "\" width=\"" + fmt("%.1f", width) + "\" height=\"" +
+         fmt("%.1f", height) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+  for (double t : niceTicks(ylo, yhi, 5)) {
+    out += "<line x1=\"" + fmt("%.1f", left - 4) + "\" x2=\"" +
+           fmt("%.1f", left) + "\" y1=\"" + fmt("%.2f", Y(t)) + "\" y2=\"" +
+           fmt("%.2f", Y(t)) + "\" stroke=\"#444\"/><text x=\"" +
+           fmt("%.1f", left - 6) + "\" y=\"" + fmt("%.2f", Y(t) + 4) +
+           "\" text-anchor=\"end\" font-size=\"10\">" + fmt("%g", t) +
+           "</text>\n";
+  }
+  for (double t : niceTicks(xlo, xhi, 8)) {
+    if (t != std::floor(t))
+      continue;
+    out += "<line x1=\"" + fmt("%.2f", X(t)) + "\" x2=\"" + fmt("%.2f", X(t)) +
+           "\" y1=\"" + fmt("%.1f", top + height) + "\" y2=\"" +
+           fmt("%.1f", top + height + 4) + "\" stroke=\"#444\"/><text x=\"" +
+           fmt("%.2f", X(t)) + "\" y=\"" + fmt("%.1f", top + height + 16) +
+           "\" text-anchor=\"middle\" font-size=\"10\">" + fmt("%.0f", t) +
+           "</text>\n";
+  }
+  out += "<text x=\"" + fmt("%.1f", left + width / 2) + "\" y=\"" +
+         fmt("%.1f", top + height + 32) +
+         "\" text-anchor=\"middle\" font-size=\"11\">step</text>\n";
+  static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c"};
+  for (size_t i = 0; i < series.size(); ++i) {
+    const auto &name = series[i].first;
+    const auto &sx = *series[i].second.first;
+    const auto &sy = *series[i].second.second;
+    bool dots = dotsForLast && i + 1 == series.size();
+    if (dots) {
+      out += "<g class=\"" + name + "\" fill=\"" + colours[i % 3] + "\">\n";
+      for (size_t k = 0; k < sx.size(); ++k)
+        if (std::isfinite(sy[k]))
+          out += "<circle cx=\"" + fmt("%.2f", X(double(sx[k]))) + "\" cy=\"" +
+                 fmt("%.2f", Y(sy[k])) + "\" r=\"3\"/>\n";
+      out += "</g>\n";
+    } else {
+      out += "<polyline class=\"" + name + "\" fill=\"none\" stroke=\"" +
+             colours[i % 3] + "\" stroke-width=\"1.2\" points=\"";
+      bool first = true;
+      for (size_t k = 0; k < sx.size(); ++k) {
+        if (!std::isfinite(sy[k]))
+          continue;
+        out += (first ? "" : " ") + fmt("%.2f", X(double(sx[k]))) + "," +
+               fmt("%.2f", Y(sy[k]));
+        first = false;
+      }
+      out += "\"/>\n";
+    }
+    out += "<text x=\"" + fmt("%.1f", left + width - 8) + "\" y=\"" +
+           fmt("%.1f", top + 16 + 14 * double(i)) +
+           "\" text-anchor=\"end\" font-size=\"11\" fill=\"" + colours[i % 3] +
+           "\">" + name + "</text>\n";
+  }
+  (void)xs;
+  out += "</g>\n";
+}
+
+std::string xmlEscape(const std::string &text) {
+  std::string out;
+  for (char c : text)
+    out += c == '&'   ? "&amp;"
+           : c == '<' ? "&lt;"
+           : c == '>' ? "&gt;"
+                      : std::string(1, c);
+  return out;
+}
+
+/// --plot FILE: a self-contained SVG of loss (and eval loss) and gradient
+/// norm per step, written to FILE.tmp.<pid> and renamed over FILE.
+bool writePlot(const std::string &path, const std::string &program,
+               const History &h, bool haveGradNorm, std::string &error) {
+  double xlo = h.steps.empty() ? 0 : double(h.steps.front());
+  double xhi = h.steps.empty() ? 1 : double(h.steps.back());
+  if (xhi <= xlo)
+    xhi = xlo + 1;
+  int panels = haveGradNorm ? 2 : 1;
+  double height = 60 + 270 * panels;
+  std::string svg =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" "
+      "height=\"" +
+      fmt("%.0f", height) + "\" viewBox=\"0 0 720 " + fmt("%.0f", height) +
+      "\" font-family=\"sans-serif\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"360\" y=\"24\" text-anchor=\"middle\" "
+      "font-size=\"16\">" +
+      xmlEscape(program) + ": training, steps " + fmt("%.0f", xlo) + ".." +
+      fmt("%.0f", h.steps.empty() ? xlo : xhi) + "</text>\n";
+  std::vector<std::pair<std::string, std::pair<const std::vector<int64_t> *,
+                                               const std::vector<double> *>>>
+      lossSeries = {{"loss", {&h.steps, &h.loss}}};
+  if (!h.evalSteps.empty())
+    lossSeries.push_back({"eval_loss", {&h.evalSteps, &h.evalLoss}});
+  svgPanel(svg, 60, "loss", h.steps, xlo, xhi, lossSeries,
+           !h.evalSteps.empty());
+  if (haveGradNorm)
+    svgPanel(svg, 330, "gradient norm", h.steps, xlo, xhi,
+             {{"grad_norm", {&h.steps, &h.gradNorm}}}, false);
+  svg += "</svg>\n";
+
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f) {
+    error = "--plot: cannot write " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  bool ok = std::fwrite(svg.data(), 1, svg.size(), f) == svg.size();
+  ok = std::fflush(f) == 0 && ok;
+  int savedErrno = errno;
+  ok = std::fclose(f) == 0 && ok;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    savedErrno = errno;
+    ok = false;
+  }
+  if (!ok) {
+    std::remove(tmp.c_str());
+    error = "--plot: cannot write " + path + ": " + std::strerror(savedErrno);
+  }
+  return ok;
 }
 
 /// Copies of every registered buffer (for --dump-grads and --grad-check).
@@ -204,9 +406,75 @@ struct Data {
     }
     return true;
   }
+  /// With a held-out split (--eval-every): the whole file in memory, the
+  /// first `trainTokens` for training, the rest held out.
+  bool split = false;
+  std::vector<int32_t> all;
+  int64_t trainTokens = 0;
+
+  /// Holds out the last 5% of the tokens (at least seqLen + 1 of them):
+  /// training windows lie in the first trainTokens, evaluation windows in
+  /// the rest, so no token of the held-out part is ever trained on.
+  bool splitHeldOut(int64_t seqLen, std::string &error) {
+    int64_t n = mfrt_token_data_num_tokens(file);
+    int64_t held = std::max<int64_t>((n + 19) / 20, seqLen + 1);
+    if (n - held < seqLen + 1) {
+      error = "data: " + path + ": " + std::to_string(n) +
+              " tokens are too few for --eval-every: the held-out split "
+              "(last 5%, at least " +
+              std::to_string(seqLen + 1) +
+              " tokens) and the training part each need at least " +
+              std::to_string(seqLen + 1) + " tokens";
+      return false;
+    }
+    // The whole file through the loader: one window of n - 1 tokens.
+    std::vector<int32_t> tokens(n - 1), targets(n - 1);
+    mfrt_tensor tt{}, gt{};
+    tt.data = tokens.data();
+    gt.data = targets.data();
+    tt.dtype = gt.dtype = MFRT_I32;
+    tt.rank = gt.rank = 2;
+    tt.shape[0] = gt.shape[0] = 1;
+    tt.shape[1] = gt.shape[1] = n - 1;
+    if (mfrt_token_data_batch(file, 0, 1, 0, &tt, &gt) != MFRT_OK) {
+      error = std::string("data: ") + mfrt_last_error();
+      return false;
+    }
+    all = std::move(tokens);
+    all.push_back(targets.back());
+    trainTokens = n - held;
+    split = true;
+    return true;
+  }
+
+  /// Rows of global batch `index` from tokens [begin, end): sample g uses
+  /// window g mod W, W = floor((end - begin - 1) / S), of that range.
+  void fillRange(int64_t begin, int64_t end, int64_t index, int64_t globalRows,
+                 int64_t rowBegin, Batch &b) const {
+    int64_t windows = (end - begin - 1) / b.cols;
+    for (int64_t r = 0; r < b.rows; ++r) {
+      int64_t g = index * globalRows + rowBegin + r;
+      int64_t base = begin + (g % windows) * b.cols;
+      for (int64_t j = 0; j < b.cols; ++j) {
+        b.tokens[r * b.cols + j] = all[base + j];
+        b.targets[r * b.cols + j] = all[base + j + 1];
+      }
+    }
+  }
+
+  /// Rows of held-out batch `index` (0 .. --eval-batches - 1).
+  void fillHeldOut(int64_t index, int64_t globalRows, int64_t rowBegin,
+                   Batch &b) const {
+    fillRange(trainTokens, int64_t(all.size()), index, globalRows, rowBegin, b);
+  }
+
   /// Rows rowBegin .. rowBegin + b.rows - 1 of the global batch of `step`.
   bool fill(int64_t step, int64_t globalRows, int64_t rowBegin, Batch &b,
             std::string &error) {
+    if (split) {
+      fillRange(0, trainTokens, step, globalRows, rowBegin, b);
+      return true;
+    }
     if (mfrt_token_data_batch(file, step, globalRows, rowBegin, &b.tokensT,
                               &b.targetsT) != MFRT_OK) {
       error = std::string("data: ") + mfrt_last_error();
@@ -576,9 +844,8 @@ int runRanks(int argc, char **argv) {
     if (isRoot()) {
       std::fprintf(stderr, "%s: error: %s\n", gProgram, error.c_str());
       std::fprintf(stderr,
-                   "usage: %s --steps S --seed K [--lr X] [--data FILE] "
-                   "[--dump-grads F.safetensors] [--save DIR] [--load DIR] "
-                   "[--help]\n",
+                   "usage: %s --steps S --seed K [options]  (--help lists "
+                   "them)\n",
                    gProgram);
     }
     return 2;
@@ -695,6 +962,24 @@ int runRanks(int argc, char **argv) {
         haveTrain ? (optimizer ? optimizer : "?") : "none", path.c_str(),
         static_cast<long long>(mfrt_token_data_num_tokens(data.file)));
 
+  if (opts.evalEvery) {
+    if (!_mlir_ciface_moefold_eval)
+      return rootFailure("--eval-every needs the eval entry moefold_eval, "
+                         "and this executable was compiled without it");
+    if (!agree(data.splitHeldOut(info.seq_len, error), error))
+      return 1;
+    if (isRoot())
+      std::fprintf(stderr,
+                   "%s: held-out split: tokens %lld..%lld (last 5%%) for "
+                   "--eval-every %lld x %lld batches; training reads tokens "
+                   "0..%lld\n",
+                   gProgram, static_cast<long long>(data.trainTokens),
+                   static_cast<long long>(data.all.size() - 1),
+                   static_cast<long long>(opts.evalEvery),
+                   static_cast<long long>(opts.evalBatches),
+                   static_cast<long long>(data.trainTokens - 1));
+  }
+
   if (opts.gradCheck) {
     if (!data.fill(start, info.global_batch, rowBegin, batch, error))
       return failure(error);
@@ -703,6 +988,12 @@ int runRanks(int argc, char **argv) {
 
   KillHook kill;
   double tokensPerStep = double(info.global_batch * info.seq_len);
+  History history;
+  double loopStart = now(), lastLogTime = loopStart;
+  int64_t lastLogStep = start; // first step not yet covered by a progress line
+  Batch evalBatch;
+  if (opts.evalEvery)
+    evalBatch.init(info.batch, info.seq_len);
   for (int64_t s = start; s < start + opts.steps; ++s) {
     if (!agree(data.fill(s, info.global_batch, rowBegin, batch, error), error))
       return 1;
@@ -722,7 +1013,28 @@ int runRanks(int argc, char **argv) {
                                       opts.lr, double(s + 1));
     double dt = now() - t0;
     double tps = dt > 0 ? tokensPerStep / dt : 0.0;
+    // Held-out loss after steps N-1, 2N-1, ... (absolute step numbers, so a
+    // resumed run evaluates at the same steps). Collective like the step.
+    bool evalNow = opts.evalEvery && (s + 1) % opts.evalEvery == 0;
+    double evalLoss = 0;
+    if (evalNow) {
+      for (int64_t k = 0; k < opts.evalBatches; ++k) {
+        data.fillHeldOut(k, info.global_batch, rowBegin, evalBatch);
+        evalLoss +=
+            _mlir_ciface_moefold_eval(&evalBatch.tokensM, &evalBatch.targetsM);
+      }
+      evalLoss /= double(opts.evalBatches);
+    }
     if (isRoot()) {
+      history.steps.push_back(s);
+      history.loss.push_back(res.loss);
+      history.gradNorm.push_back(opts.eval ? NAN : res.gradNorm);
+      if (evalNow) {
+        history.evalSteps.push_back(s);
+        history.evalLoss.push_back(evalLoss);
+      }
+      std::string evalField =
+          evalNow ? ",\"eval_loss\":" + jsonNumber(evalLoss) : "";
       if (opts.eval)
         std::printf("{\"step\":%lld,\"loss\":%s,\"tokens_per_s\":%s,"
                     "\"eval\":true}\n",
@@ -730,11 +1042,11 @@ int runRanks(int argc, char **argv) {
                     jsonNumber(std::round(tps * 10) / 10).c_str());
       else
         std::printf("{\"step\":%lld,\"loss\":%s,\"grad_norm\":%s,"
-                    "\"tokens_per_s\":%s,\"applied\":%s}\n",
+                    "\"tokens_per_s\":%s,\"applied\":%s%s}\n",
                     static_cast<long long>(s), jsonNumber(res.loss).c_str(),
                     jsonNumber(res.gradNorm).c_str(),
                     jsonNumber(std::round(tps * 10) / 10).c_str(),
-                    res.applied ? "true" : "false");
+                    res.applied ? "true" : "false", evalField.c_str());
       std::fflush(stdout);
       if (!opts.eval && !res.applied)
         std::fprintf(stderr,
@@ -742,10 +1054,28 @@ int runRanks(int argc, char **argv) {
                      "update skipped\n",
                      gProgram, static_cast<long long>(s));
       if (opts.logEvery > 0 &&
-          ((s - start) % opts.logEvery == 0 || s + 1 == start + opts.steps))
-        std::fprintf(stderr, "step %6lld  loss %.6f  grad_norm %.4f  %.2f ms\n",
-                     static_cast<long long>(s), res.loss, res.gradNorm,
-                     dt * 1e3);
+          ((s - start) % opts.logEvery == 0 || s + 1 == start + opts.steps)) {
+        // tokens/s over the steps since the previous progress line; ETA
+        // from the mean wall time per step of this run so far.
+        double t = now();
+        int64_t done = s - start + 1;
+        double window = double(s + 1 - lastLogStep);
+        double rate =
+            t > lastLogTime ? window * tokensPerStep / (t - lastLogTime) : 0.0;
+        double eta = (t - loopStart) / double(done) * double(opts.steps - done);
+        std::string line =
+            "step " + std::to_string(s) + "  loss " + fmt("%.6f", res.loss);
+        if (!opts.eval)
+          line += "  grad_norm " + fmt("%.4f", res.gradNorm);
+        if (evalNow)
+          line += "  eval_loss " + fmt("%.6f", evalLoss);
+        line += "  tokens/s " + fmt("%.0f", rate) + "  [" +
+                std::to_string(done) + "/" + std::to_string(opts.steps) +
+                "]  eta " + clockText(eta);
+        std::fprintf(stderr, "%s\n", line.c_str());
+        lastLogTime = t;
+        lastLogStep = s + 1;
+      }
     }
     if (dumpNow) {
       // The whole batch of the step, for the reference: read on the root.
@@ -783,6 +1113,12 @@ int runRanks(int argc, char **argv) {
       std::fprintf(stderr, "%s: saved %s at step %lld\n", gProgram,
                    checkpointFile(opts.save).c_str(),
                    static_cast<long long>(start + opts.steps));
+  }
+  if (!opts.plot.empty() && isRoot()) {
+    if (!writePlot(opts.plot, gProgram, history, !opts.eval, error))
+      return failure(error);
+    std::fprintf(stderr, "%s: wrote plot of %zu steps to %s\n", gProgram,
+                 history.steps.size(), opts.plot.c_str());
   }
   return 0;
 }

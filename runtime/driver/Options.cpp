@@ -2,6 +2,7 @@
 
 #include "Options.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -9,52 +10,124 @@
 
 namespace moefold::driver {
 
+namespace {
+
+const FlagInfo kFlags[] = {
+    // run
+    {"--steps", "S", "run",
+     "optimizer steps to run (>= 0; required unless --grad-check); after "
+     "--load, steps continue from the checkpoint's step"},
+    {"--seed", "K", "run",
+     "parameter initialisation seed, Philox key 0..2^64-1 (required)"},
+    {"--eval", nullptr, "run",
+     "forward only: print the loss of each step's batch, no update"},
+    {"--threads", "N", "run", "OpenBLAS threads, 1..1024 (default 1)"},
+    {"--help", nullptr, "run", "this text (also -h)"},
+    // data
+    {"--data", "FILE", "data",
+     "token file (.u16/.bin: uint16, .u32: uint32); step s reads windows "
+     "s*B..s*B+B-1. Default: the bundled corpus, or $MOEFOLD_DATA"},
+    {"--eval-every", "N", "data",
+     "every N steps (after steps N-1, 2N-1, ...) evaluate the held-out "
+     "split (the last 5% of the token file, never trained on); adds "
+     "eval_loss to that step's line. N >= 1"},
+    {"--eval-batches", "K", "data",
+     "held-out batches averaged per evaluation, >= 1 (default 4)"},
+    // optimizer
+    {"--lr", "X", "optimizer", "learning rate, constant (default 0.001)"},
+    // checkpoints
+    {"--save", "DIR", "checkpoints",
+     "after the last step, write DIR/checkpoint.safetensors atomically"},
+    {"--load", "DIR", "checkpoints",
+     "resume from DIR/checkpoint.safetensors (any mesh's)"},
+    // logging
+    {"--log-every", "N", "logging",
+     "progress line on stderr (step, loss, grad norm, tokens/s, ETA) every "
+     "N steps and at the last step (default 10, 0 = quiet)"},
+    {"--plot", "FILE", "logging",
+     "at the end, write an SVG plot of loss and grad norm per step (and "
+     "eval loss) to FILE"},
+    // debugging
+    {"--dump-grads", "F", "debugging",
+     "after the first step, write its gradients to F, the weights to "
+     "F.weights.safetensors and the batch to F.batch.safetensors"},
+    {"--grad-check", "N", "debugging",
+     "compare N parameter elements' gradients with 4-point finite "
+     "differences of the loss; exit 1 above the tolerance (one rank)"},
+    {"--fd-step", "H", "debugging",
+     "finite-difference step (default 1e-4 for f64 models, 1e-2 for f32)"},
+    {"--grad-check-tol", "T", "debugging",
+     "tolerance of |g - fd| / max(|g|, |fd|, floor) (default 1e-6 f64, "
+     "5e-2 f32)"},
+    {"--grad-check-floor", "F", "debugging",
+     "floor of that relative error (default 1e-4 f64, 1e-2 f32)"},
+};
+
+const FlagInfo *findFlag(const std::string &name) {
+  for (const FlagInfo &f : kFlags)
+    if (name == f.name)
+      return &f;
+  return nullptr;
+}
+
+} // namespace
+
+const FlagInfo *flagTable(size_t &count) {
+  count = sizeof(kFlags) / sizeof(kFlags[0]);
+  return kFlags;
+}
+
 const char *usageText() {
-  return R"(usage: EXE --steps S --seed K [options]
+  static const std::string text = [] {
+    std::string t = R"(usage: EXE --steps S --seed K [options]
 
 Trains the model compiled into this executable, printing one JSON object per
-step on stdout ({"step", "loss", "grad_norm", "tokens_per_s", "applied"}) and
-progress on stderr. An executable compiled for N ranks (moefold-compile
---mesh world=N,...) runs as `mpirun -np N EXE ...` with the same flags: rank 0
-prints, losses and gradient norms are the global ones, and --dump-grads and
---save write global tensors (--load reads any mesh's checkpoint).
-
-required:
-  --steps S             number of optimizer steps to run (>= 0); after
-                        --load, steps continue from the checkpoint's step
-  --seed K              parameter initialisation seed (Philox key, 0..2^64-1)
-
-options:
-  --lr X                learning rate (default 0.001)
-  --data FILE           token file (.u16/.bin: uint16, .u32: uint32); batch
-                        of step s reads windows s*B .. s*B+B-1 (targets are
-                        the next tokens). Default: the bundled corpus
-                        (examples/data/tiny_corpus.u16, or $MOEFOLD_DATA)
-  --save DIR            after the last step, write DIR/checkpoint.safetensors
-                        (parameters, optimizer states, step, seed, mesh)
-                        atomically: a failed write keeps the old checkpoint
-  --load DIR            resume from DIR/checkpoint.safetensors
-  --dump-grads F        after the first step, write its gradients to F, the
-                        weights they were taken at to F.weights.safetensors
-                        and the batch to F.batch.safetensors
-  --eval                forward only: print the loss of each step's batch
-  --grad-check N        compare the gradient of N random parameter elements
-                        with central finite differences of the loss (4-point
-                        stencil); exit status 1 when the worst relative error
-                        exceeds the tolerance (single-rank executables)
-  --fd-step H           finite-difference step (default 1e-4 for f64 models,
-                        1e-2 for f32)
-  --grad-check-tol T    tolerance of the worst relative error
-                        |g - fd| / max(|g|, |fd|, floor) (default 1e-6 for
-                        f64 models, 5e-2 for f32)
-  --grad-check-floor F  the floor of that relative error (default 1e-4 for
-                        f64, 1e-2 for f32): gradients below it are judged
-                        by their absolute error against the floor
-  --log-every N         progress line on stderr every N steps (default 10,
-                        0 = quiet)
-  --threads N           OpenBLAS threads (default 1)
-  --help                this text
+step on stdout ({"step", "loss", "grad_norm", "tokens_per_s", "applied"},
+plus "eval_loss" on --eval-every steps) and progress on stderr. An executable
+compiled for N ranks runs as `mpirun -np N EXE ...` with the same flags:
+rank 0 prints, losses and gradient norms are the global ones.
+Both --flag value and --flag=value work. Exit status: 0 success, 1 runtime
+error, 2 usage error.
 )";
+    static const char *const groups[] = {"run",         "data",    "optimizer",
+                                         "checkpoints", "logging", "debugging"};
+    for (const char *g : groups) {
+      t += std::string("\n") + g + ":\n";
+      for (const FlagInfo &f : kFlags) {
+        if (std::strcmp(f.group, g) != 0)
+          continue;
+        std::string head = std::string("  ") + f.name;
+        if (f.value)
+          head += std::string(" ") + f.value;
+        head.resize(std::max<size_t>(head.size() + 2, 24), ' ');
+        // Wrap the explanation at 79 columns under its column.
+        std::string line = head, word;
+        size_t indent = head.size();
+        auto flushWord = [&] {
+          if (word.empty())
+            return;
+          if (line.size() + word.size() + 1 > 79 && line.size() > indent) {
+            t += line + "\n";
+            line.assign(indent, ' ');
+          } else if (line.size() > indent) {
+            line += ' ';
+          }
+          line += word;
+          word.clear();
+        };
+        for (const char *c = f.help; *c; ++c) {
+          if (*c == ' ')
+            flushWord();
+          else
+            word += *c;
+        }
+        flushWord();
+        t += line + "\n";
+      }
+    }
+    return t;
+  }();
+  return text.c_str();
 }
 
 namespace {
@@ -121,16 +194,13 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
       value = arg.substr(eq + 1);
       haveValue = true;
     }
-    static const char *const valued[] = {
-        "--steps",           "--seed",       "--lr",      "--data",
-        "--dump-grads",      "--save",       "--load",    "--log-every",
-        "--threads",         "--grad-check", "--fd-step", "--grad-check-tol",
-        "--grad-check-floor"};
-    bool known = false;
-    for (const char *v : valued)
-      known |= name == v;
-    if (!known) {
+    const FlagInfo *flag = findFlag(name);
+    if (!flag) {
       error = "unknown flag '" + name + "'";
+      return false;
+    }
+    if (!flag->value) {
+      error = name + " takes no value";
       return false;
     }
     if (!haveValue) {
@@ -157,6 +227,12 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
     } else if (name == "--log-every") {
       if (!parseInt(value, opts.logEvery) || opts.logEvery < 0)
         return bad("a non-negative integer");
+    } else if (name == "--eval-every") {
+      if (!parseInt(value, opts.evalEvery) || opts.evalEvery < 1)
+        return bad("a positive integer");
+    } else if (name == "--eval-batches") {
+      if (!parseInt(value, opts.evalBatches) || opts.evalBatches < 1)
+        return bad("a positive integer");
     } else if (name == "--threads") {
       if (!parseInt(value, opts.threads) || opts.threads < 1 ||
           opts.threads > 1024)
@@ -182,6 +258,8 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
         opts.dumpGrads = value;
       else if (name == "--save")
         opts.save = value;
+      else if (name == "--plot")
+        opts.plot = value;
       else
         opts.load = value;
     }
@@ -200,6 +278,10 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
   }
   if (opts.eval && (!opts.dumpGrads.empty() || !opts.save.empty())) {
     error = "--eval cannot be combined with --dump-grads or --save";
+    return false;
+  }
+  if (opts.evalEvery && (opts.eval || opts.gradCheck)) {
+    error = "--eval-every cannot be combined with --eval or --grad-check";
     return false;
   }
   if (opts.steps < 0)

@@ -20,6 +20,9 @@ struct Options {
   std::string save;          ///< --save DIR
   std::string load;          ///< --load DIR
   int64_t logEvery = 10;     ///< --log-every N (stderr progress; 0 = off)
+  int64_t evalEvery = 0;     ///< --eval-every N (held-out loss; 0 = off)
+  int64_t evalBatches = 4;   ///< --eval-batches K (held-out batches per eval)
+  std::string plot;          ///< --plot FILE.svg ("" = no plot)
   int64_t threads = 1;       ///< --threads N (OpenBLAS threads)
   bool eval = false;         ///< --eval: forward only, no update
   int64_t gradCheck = 0;     ///< --grad-check N
@@ -35,8 +38,20 @@ struct Options {
 bool parseOptions(int argc, const char *const *argv, Options &opts,
                   std::string &error);
 
-/// The --help text.
+/// The --help text (generated from flagTable()).
 const char *usageText();
+
+/// One flag the parser accepts; the parser and --help share this table.
+struct FlagInfo {
+  const char *name;  ///< "--steps"
+  const char *value; ///< "S", or nullptr for a flag without a value
+  const char *group; ///< "run", "data", "optimizer", "checkpoints",
+                     ///< "logging" or "debugging"
+  const char *help;  ///< one line
+};
+
+/// Every flag, in --help order; `count` receives the number of entries.
+const FlagInfo *flagTable(size_t &count);
 
 } // namespace moefold::driver
 

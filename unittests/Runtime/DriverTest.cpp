@@ -215,3 +215,66 @@ TEST(DriverCheckpoint, GlobalTensorsSavedSlicesLoaded) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(DriverOptions, TrainingExperienceFlags) {
+  Options o;
+  std::string err;
+  ASSERT_TRUE(parse({"--steps", "4", "--seed", "1", "--eval-every", "2",
+                     "--eval-batches=3", "--plot", "p.svg", "--log-every", "1"},
+                    o, err))
+      << err;
+  EXPECT_EQ(o.evalEvery, 2);
+  EXPECT_EQ(o.evalBatches, 3);
+  EXPECT_EQ(o.plot, "p.svg");
+  EXPECT_EQ(o.logEvery, 1);
+  Options d;
+  ASSERT_TRUE(parse({"--steps", "1", "--seed", "1"}, d, err)) << err;
+  EXPECT_EQ(d.evalEvery, 0);
+  EXPECT_EQ(d.evalBatches, 4);
+  EXPECT_EQ(d.logEvery, 10);
+  EXPECT_TRUE(d.plot.empty());
+  for (const char *bad : {"0", "-1", "x", "1.5", ""}) {
+    for (const char *flag : {"--eval-every", "--eval-batches"}) {
+      Options b;
+      EXPECT_FALSE(parse({"--steps", "1", "--seed", "1", flag, bad}, b, err))
+          << flag << " " << bad;
+      EXPECT_EQ(err, std::string(flag) +
+                         ": expected a positive integer, got '" + bad + "'");
+    }
+  }
+}
+
+// Every flag in the table the parser uses is accepted by the parser and
+// listed in --help under its group.
+TEST(DriverOptions, HelpListsEveryFlag) {
+  size_t n = 0;
+  const FlagInfo *flags = flagTable(n);
+  ASSERT_GT(n, 10u);
+  std::string help = usageText();
+  for (size_t i = 0; i < n; ++i) {
+    std::string name = flags[i].name;
+    EXPECT_NE(help.find("\n  " + name + (flags[i].value ? " " : "")),
+              std::string::npos)
+        << name;
+    EXPECT_NE(help.find(std::string("\n") + flags[i].group + ":\n"),
+              std::string::npos)
+        << flags[i].group;
+    EXPECT_TRUE(flags[i].help && *flags[i].help) << name;
+    if (name == "--help" || name == "--eval" || name == "--grad-check")
+      continue;
+    const char *value = name == "--data" || name == "--save" ||
+                                name == "--load" || name == "--dump-grads" ||
+                                name == "--plot"
+                            ? "x"
+                            : "1";
+    Options o;
+    std::string err;
+    EXPECT_TRUE(
+        parse({"--steps", "1", "--seed", "1", name.c_str(), value}, o, err))
+        << name << ": " << err;
+  }
+}
+
+} // namespace
