@@ -11,6 +11,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <cstdarg>
 #include <cstring>
 
 using namespace mfrt;
@@ -134,11 +135,20 @@ const char *opName(mfrt_reduce_op op) {
   return "?";
 }
 
-/// "f32 [4, 3]" for messages.
-void describe(const mfrt_tensor *t, char *buf, size_t size) {
+/// "f32 [4, 3]" followed by the printf-style `suffix` (e.g. " dim=1"), for
+/// messages that compare a collective's arguments across ranks.
+[[gnu::format(printf, 4, 5)]] void describe(const mfrt_tensor *t, char *buf,
+                                            size_t size, const char *suffix,
+                                            ...) {
   char dims[256];
   formatDims(Dims::of(t), dims, sizeof(dims));
-  std::snprintf(buf, size, "%s %s", mfrt_dtype_name(t->dtype), dims);
+  int used = std::snprintf(buf, size, "%s %s", mfrt_dtype_name(t->dtype), dims);
+  if (used < 0 || static_cast<size_t>(used) >= size)
+    return;
+  va_list args;
+  va_start(args, suffix);
+  std::vsnprintf(buf + used, size - used, suffix, args);
+  va_end(args);
 }
 
 /// Returns the status of a failed argument check, UNSUPPORTED for the
@@ -215,9 +225,8 @@ extern "C" mfrt_status mfrt_comm_all_reduce(mfrt_comm_group *group,
     return MFRT_ERROR_UNSUPPORTED;
 
   char what[320];
-  describe(out, what, sizeof(what));
-  std::snprintf(what + std::strlen(what), sizeof(what) - std::strlen(what),
-                " op=%s", opName(op));
+  describe(out, what, sizeof(what), " op=%s",
+           opName(op));
   mfrt_status s = checkConsistent(
       group, fn,
       Signature().add(MFRT_COMM_ALL_REDUCE).addShape(out).add(enumValue(op)),
@@ -268,9 +277,8 @@ extern "C" mfrt_status mfrt_comm_all_gather(mfrt_comm_group *group,
     return MFRT_ERROR_UNSUPPORTED;
 
   char what[320];
-  describe(in, what, sizeof(what));
-  std::snprintf(what + std::strlen(what), sizeof(what) - std::strlen(what),
-                " dim=%lld", static_cast<long long>(dim));
+  describe(in, what, sizeof(what), " dim=%lld",
+           static_cast<long long>(dim));
   mfrt_status s = checkConsistent(
       group, fn, Signature().add(MFRT_COMM_ALL_GATHER).addShape(in).add(dim),
       what);
@@ -353,9 +361,8 @@ extern "C" mfrt_status mfrt_comm_reduce_scatter(mfrt_comm_group *group,
   count /= static_cast<int>(n);
 
   char what[320];
-  describe(in, what, sizeof(what));
-  std::snprintf(what + std::strlen(what), sizeof(what) - std::strlen(what),
-                " dim=%lld op=%s", static_cast<long long>(dim), opName(op));
+  describe(in, what, sizeof(what), " dim=%lld op=%s",
+           static_cast<long long>(dim), opName(op));
   mfrt_status s = checkConsistent(group, fn,
                                   Signature()
                                       .add(MFRT_COMM_REDUCE_SCATTER)
@@ -415,9 +422,8 @@ extern "C" mfrt_status mfrt_comm_broadcast(mfrt_comm_group *group,
     return MFRT_ERROR_UNSUPPORTED;
 
   char what[320];
-  describe(t, what, sizeof(what));
-  std::snprintf(what + std::strlen(what), sizeof(what) - std::strlen(what),
-                " root=%lld", static_cast<long long>(root));
+  describe(t, what, sizeof(what), " root=%lld",
+           static_cast<long long>(root));
   mfrt_status s = checkConsistent(
       group, fn, Signature().add(MFRT_COMM_BROADCAST).addShape(t).add(root),
       what);
