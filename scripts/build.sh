@@ -8,6 +8,8 @@ JOBS="${MOEFOLD_JOBS:-$(nproc)}"
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/moefold-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+# Paths relative to the checkout: clones and worktrees share cache hits.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD" \
