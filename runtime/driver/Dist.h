@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace moefold::driver::dist {
 
@@ -41,6 +42,18 @@ bool anyFailed(bool failed, int64_t *firstFailed);
 /// Collective: every rank's `local` (the same dtype and element count on
 /// every rank) concatenated in rank order into `all` (world x its bytes).
 bool allGather(const mfrt_tensor &local, void *all, std::string &error);
+
+/// One communication counter of this rank: the totals of one (group, kind)
+/// since start-up (docs/comm.md, "Byte accounting").
+struct CommCounter {
+  std::string group; ///< "dense.tp", "expert.ep", "world", ...
+  std::string kind;  ///< "all_reduce", "all_to_all", ...
+  int64_t calls = 0, bytesSent = 0, bytesReceived = 0;
+};
+
+/// Every (group, kind) counter of this rank, in the same order on every
+/// rank; empty for one rank without MPI.
+std::vector<CommCounter> commCounters();
 
 /// Collective: shuts the backend down (MPI_Finalize).
 void finalize();

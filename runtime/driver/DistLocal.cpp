@@ -50,6 +50,8 @@ bool allGather(const mfrt_tensor &local, void *all, std::string &) {
   return true;
 }
 
+std::vector<CommCounter> commCounters() { return {}; }
+
 void finalize() {}
 
 void abortJob(int code, const std::string &message) {

@@ -48,6 +48,22 @@ bool createGroups(std::string &error) {
   return true;
 }
 
+std::vector<CommCounter> commCounters() {
+  std::vector<CommCounter> counters;
+  for (int64_t i = 0; i < mfrt_comm_group_count(); ++i) {
+    const mfrt_comm_group *g = mfrt_comm_group_at(i);
+    for (int k = 0; k < MFRT_COMM_NUM_OPS; ++k) {
+      mfrt_comm_stats s{};
+      if (mfrt_comm_stats_get(g, k, &s) != MFRT_OK)
+        continue;
+      counters.push_back(CommCounter{mfrt_comm_group_name(g),
+                                     mfrt_comm_op_name(k), s.calls,
+                                     s.bytes_sent, s.bytes_received});
+    }
+  }
+  return counters;
+}
+
 bool anyFailed(bool failed, int64_t *firstFailed) {
   // The maximum over ranks of (world - rank) for failing ranks names the
   // smallest failing rank.

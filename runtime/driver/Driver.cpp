@@ -10,6 +10,7 @@
 #include "Driver.h"
 
 #include "Checkpoint.h"
+#include "CommReport.h"
 #include "Dist.h"
 #include "Entry.h"
 #include "Options.h"
@@ -987,6 +988,10 @@ int runRanks(int argc, char **argv) {
   }
 
   KillHook kill;
+  CommReport commReport;
+  if (!opts.commReport.empty() &&
+      !agree(commReport.open(opts.commReport, error), error))
+    return 1;
   double tokensPerStep = double(info.global_batch * info.seq_len);
   History history;
   double loopStart = now(), lastLogTime = loopStart;
@@ -1004,6 +1009,7 @@ int runRanks(int argc, char **argv) {
     Snapshot initial;
     if (dumpNow)
       initial.take();
+    commReport.beforeStep();
     double t0 = now();
     TrainStepResult res{};
     if (opts.eval)
@@ -1012,6 +1018,8 @@ int runRanks(int argc, char **argv) {
       _mlir_ciface_moefold_train_step(&res, &batch.tokensM, &batch.targetsM,
                                       opts.lr, double(s + 1));
     double dt = now() - t0;
+    if (!agree(commReport.afterStep(s, error), error))
+      return 1;
     double tps = dt > 0 ? tokensPerStep / dt : 0.0;
     // Held-out loss after steps N-1, 2N-1, ... (absolute step numbers, so a
     // resumed run evaluates at the same steps). Collective like the step.

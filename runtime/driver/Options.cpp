@@ -47,6 +47,10 @@ const FlagInfo kFlags[] = {
     {"--plot", "FILE", "logging",
      "at the end, write an SVG plot of loss and grad norm per step (and "
      "eval loss) to FILE"},
+    {"--comm-report", "FILE", "logging",
+     "after every step, write one JSON line per rank with the calls and "
+     "bytes of each (group, kind) of collectives of that step (rank 0 "
+     "writes FILE)"},
     // debugging
     {"--dump-grads", "F", "debugging",
      "after the first step, write its gradients to F, the weights to "
@@ -260,6 +264,8 @@ bool parseOptions(int argc, const char *const *argv, Options &opts,
         opts.save = value;
       else if (name == "--plot")
         opts.plot = value;
+      else if (name == "--comm-report")
+        opts.commReport = value;
       else
         opts.load = value;
     }

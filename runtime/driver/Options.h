@@ -23,6 +23,7 @@ struct Options {
   int64_t evalEvery = 0;     ///< --eval-every N (held-out loss; 0 = off)
   int64_t evalBatches = 4;   ///< --eval-batches K (held-out batches per eval)
   std::string plot;          ///< --plot FILE.svg ("" = no plot)
+  std::string commReport;    ///< --comm-report FILE.jsonl ("" = off)
   int64_t threads = 1;       ///< --threads N (OpenBLAS threads)
   bool eval = false;         ///< --eval: forward only, no update
   int64_t gradCheck = 0;     ///< --grad-check N

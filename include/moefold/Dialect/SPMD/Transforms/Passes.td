@@ -56,4 +56,32 @@ def SPMDVerifyTypesPass : Pass<"spmd-verify-types", "::mlir::ModuleOp"> {
   ];
 }
 
+def SPMDCommReportPass : Pass<"spmd-comm-report", "::mlir::ModuleOp"> {
+  let summary = "Prints the bytes every collective of a per-rank program moves.";
+  let description = [{
+    For every function with typed `spmd` collectives, prints one line per
+    collective (its location, kind, communicator group, group size and the
+    bytes one rank sends and receives per call) and a per-call-of-the-function
+    summary per (group, kind): calls and bytes. The byte model is the
+    runtime's (`docs/comm.md`, "Byte accounting"), so the summary is what the
+    runtime counters report for one step (`--comm-report` of the
+    executable); `test/Integration/comm-report.test` checks they agree.
+
+    A ragged `spmd.all_to_all` with constant equal counts is exact; with
+    data-dependent counts it is printed as an upper bound (`<=`): its input
+    rows sent, its result rows (the static capacity) received. `spmd.convert`
+    and `spmd.reinterpret` move nothing and are not listed. The IR is left
+    unchanged.
+
+    ```
+    // comm report @moefold_train_step (world 4)
+    //   all_reduce     dense.tp     n=2  sent 1024  received 1024  loc("x.mlir":12:8)
+    ```
+  }];
+  let options = [
+    Option<"json", "json", "bool", /*default=*/"false",
+           "Print one JSON object per function instead of the table.">,
+  ];
+}
+
 #endif // MOEFOLD_DIALECT_SPMD_TRANSFORMS_PASSES_TD
