@@ -332,3 +332,31 @@ SHIM(adamw_step, "moe.adamw_step",
      c.check(mfrt_adamw_step(p, g, mt, vt, scale, lr, step, apply, beta1, beta2,
                              epsilon, weight_decay, c.f(M(new_param)),
                              c.f(M(new_m)), c.f(M(new_v))));)
+
+//===----------------------------------------------------------------------===//
+// Gradient buckets (moe.pack / moe.unpack): one call per part, copying the
+// part's elements to or from its slot at element `offset` of the bucket.
+//===----------------------------------------------------------------------===//
+
+namespace {
+void copySlot(const char *op, const mfrt_tensor *part,
+              const mfrt_tensor *bucket, int64_t offset, bool intoBucket) {
+  int64_t n = mfrt_tensor_numel(part), total = mfrt_tensor_numel(bucket);
+  if (n < 0 || total < 0 || offset < 0 || offset > total - n)
+    fatal(op, "the part's slot lies outside the bucket");
+  size_t elementSize = mfrt_dtype_size(part->dtype);
+  char *slot = static_cast<char *>(bucket->data) + offset * elementSize;
+  if (intoBucket)
+    std::memcpy(slot, part->data, size_t(n) * elementSize);
+  else
+    std::memcpy(part->data, slot, size_t(n) * elementSize);
+}
+} // namespace
+
+SHIM(pack_fwd, "moe.pack", (MR(part), int64_t offset, MR(bucket)),
+     const mfrt_tensor *p = c.f(M(part));
+     copySlot("moe.pack", p, c.f(M(bucket)), offset, true);)
+
+SHIM(unpack_fwd, "moe.unpack", (MR(bucket), int64_t offset, MR(part)),
+     const mfrt_tensor *b = c.f(M(bucket));
+     copySlot("moe.unpack", c.f(M(part)), b, offset, false);)

@@ -7,7 +7,7 @@
 // Parses and verifies the model, differentiates it and builds the training
 // step (moe-autodiff, moe-build-train-step); for more than one rank sets the
 // model's mesh to --mesh and partitions the step into the program one rank
-// runs (moe-propagate-placements, moe-partition, the local SPMD type check);
+// runs (moe-propagate-placements, moe-partition, moe-grad-reduce, the local SPMD type check);
 // lowers it to runtime calls (moe-lower-to-runtime) and the LLVM dialect,
 // translates to LLVM IR, optimises (O2), emits a host object and links it
 // with the driver and the runtime (and, for several ranks, the MPI comm
@@ -134,7 +134,7 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::MoE, "moe",
                    "the training program in the moe dialect (after "
                    "moe-autodiff and moe-build-train-step; for world > 1 "
-                   "the per-rank program after moe-partition)"),
+                   "the per-rank program after moe-partition and moe-grad-reduce)"),
         clEnumValN(Emit::MLIR, "mlir",
                    "runtime calls on memrefs (after moe-lower-to-runtime)"),
         clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR (text)"),
@@ -155,7 +155,7 @@ carries {moe.loss} and whose arguments are the tokens and targets
 training step with the chosen optimizer and gradient clipping
 (moe-build-train-step); for world > 1 it sets the model's spmd.mesh to the
 --mesh shape and partitions the step into the program every rank runs
-(moe-propagate-placements, moe-partition, the local SPMD type check). It
+(moe-propagate-placements, moe-partition, moe-grad-reduce, the local SPMD type check). It
 lowers the program to calls into the moefold runtime (moe-lower-to-runtime),
 to LLVM IR (optimised at O2) and to a host object, and links that with the
 runtime's driver into EXE (with the MPI backend for world > 1: run it with
@@ -576,13 +576,14 @@ int main(int argc, char **argv) {
   // derived from placements, and the checker's verdict on it.
   if (multiRank) {
     if (!passRegistered("moe-propagate-placements") ||
-        !passRegistered("moe-partition"))
+        !passRegistered("moe-partition") || !passRegistered("moe-grad-reduce"))
       return fail("--mesh " + meshSpec +
                   ": this build has no moe-propagate-placements / "
-                  "moe-partition passes");
+                  "moe-partition / moe-grad-reduce passes");
     PassManager pm(&context);
-    if (failed(parsePassPipeline("moe-propagate-placements,moe-partition", pm,
-                                 llvm::errs())))
+    if (failed(parsePassPipeline(
+            "moe-propagate-placements,moe-partition,moe-grad-reduce", pm,
+            llvm::errs())))
       return fail("cannot build the partitioning pipeline");
     if (failed(pm.run(*module)))
       return fail("partitioning the training step for --mesh " + meshSpec +

@@ -299,6 +299,44 @@ struct FillLowering : RuntimePattern<moe::FillOp> {
   }
 };
 
+/// moe.pack / moe.unpack: one runtime copy per part into or out of its
+/// slot of the bucket.
+struct PackLowering : RuntimePattern<moe::PackOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::PackOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Value bucket = CallBuilder(rw, op.getLoc(), state).alloc(op.getType());
+    int64_t offset = 0;
+    for (auto [part, type] : llvm::zip(a.getInputs(), op.getInputs().getTypes())) {
+      CallBuilder c(rw, op.getLoc(), state);
+      c.buffer(part).i64(offset).buffer(bucket);
+      c.call("pack_fwd", op.getType());
+      offset += cast<RankedTensorType>(type).getNumElements();
+    }
+    rw.replaceOp(op, bucket);
+    return success();
+  }
+};
+
+struct UnpackLowering : RuntimePattern<moe::UnpackOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::UnpackOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    SmallVector<Value> parts;
+    int64_t offset = 0;
+    for (Type type : op.getResults().getTypes()) {
+      CallBuilder c(rw, op.getLoc(), state);
+      Value part = c.alloc(type);
+      c.buffer(a.getInput()).i64(offset).buffer(part);
+      c.call("unpack_fwd", op.getInput().getType());
+      parts.push_back(part);
+      offset += cast<RankedTensorType>(type).getNumElements();
+    }
+    rw.replaceOp(op, parts);
+    return success();
+  }
+};
+
 /// set_param / set_state: memref.copy into the global.
 template <typename OpTy> struct SetBufferLowering : RuntimePattern<OpTy> {
   using RuntimePattern<OpTy>::RuntimePattern;
@@ -634,6 +672,8 @@ bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
       moe::ClipScaleOp::getOperationName(),
       moe::SGDStepOp::getOperationName(),
       moe::AdamWStepOp::getOperationName(),
+      moe::PackOp::getOperationName(),
+      moe::UnpackOp::getOperationName(),
       // Per-rank programs (SPMDLowerings.cpp).
       spmd::AllReduceOp::getOperationName(),
       spmd::AllGatherOp::getOperationName(),
@@ -659,6 +699,7 @@ void moefold::lowering::populateMoEToRuntimePatterns(
       SwiGLUGradLowering, RouterGradLowering, DispatchGradLowering,
       ExpertsGradLowering, CombineGradLowering, SharedExpertGradLowering,
       AuxLossGradLowering, CrossEntropyGradLowering, GlobalNormLowering,
-      ClipScaleLowering, SGDStepLowering, AdamWStepLowering>(
+      ClipScaleLowering, SGDStepLowering, AdamWStepLowering, PackLowering,
+      UnpackLowering>(
       converter, patterns.getContext(), state);
 }

@@ -70,3 +70,43 @@ LogicalResult AdamWStepOp::verify() {
       getBeta2().convertToDouble(), getEpsilon().convertToDouble(),
       getWeightDecay().convertToDouble());
 }
+
+//===----------------------------------------------------------------------===//
+// Gradient buckets
+//===----------------------------------------------------------------------===//
+
+/// Checks that `parts` and the 1-D `bucket` agree on element type and count;
+/// `what` names the parts ("operand", "result").
+static LogicalResult verifyBucket(Operation *op, TypeRange parts,
+                                  Type bucketType, StringRef what) {
+  if (parts.empty())
+    return op->emitOpError() << "expects at least one " << what;
+  auto bucket = cast<RankedTensorType>(bucketType);
+  if (bucket.getRank() != 1)
+    return op->emitOpError() << "expects a 1-D bucket, got " << bucket;
+  int64_t total = 0;
+  for (auto [i, t] : llvm::enumerate(parts)) {
+    auto part = cast<RankedTensorType>(t);
+    if (part.getElementType() != bucket.getElementType())
+      return op->emitOpError()
+             << what << " #" << i << " has element type "
+             << part.getElementType() << ", the bucket "
+             << bucket.getElementType();
+    total += part.getNumElements();
+  }
+  if (total != bucket.getNumElements())
+    return op->emitOpError()
+           << "the " << what << "s have " << total
+           << " elements together, the bucket " << bucket.getNumElements();
+  return success();
+}
+
+LogicalResult PackOp::verify() {
+  return verifyBucket(*this, getInputs().getTypes(), getResult().getType(),
+                      "operand");
+}
+
+LogicalResult UnpackOp::verify() {
+  return verifyBucket(*this, getResults().getTypes(), getInput().getType(),
+                      "result");
+}

@@ -36,6 +36,7 @@ enum class RuleId {
   IndexedNonLinear,
   Quotient,
   InsertSlice,
+  Pack,
   // Gradient ops (docs/autodiff.md): linear in the incoming gradient,
   // possibly non-linear in the saved forward values.
   EmbeddingGrad,
@@ -90,6 +91,11 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
           .Case("moe.clip_scale", RuleId::NonLinear)
           .Case("moe.sgd_step", RuleId::SGDStep)
           .Case("moe.adamw_step", RuleId::AdamWStep)
+          // moe: gradient buckets (moe-grad-reduce). Packing is linear in
+          // every operand and needs them typed alike, as a sum does;
+          // unpacking is a reshape of its source.
+          .Case("moe.pack", RuleId::Pack)
+          .Case("moe.unpack", RuleId::Unary)
           // arith on float tensors (loss scaling, residual sums).
           .Cases({"arith.addf", "arith.subf"}, RuleId::Sum)
           .Case("arith.mulf", RuleId::Bilinear)
@@ -112,6 +118,8 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     return OpTypingRule{"non-linear", {}, R::NonLinear, {}};
   case RuleId::Sum:
     return OpTypingRule{"sum", {R::Sum, R::Sum}, R::Sum, {}};
+  case RuleId::Pack:
+    return OpTypingRule{"concatenation", {}, R::Sum, {}};
   case RuleId::Bilinear:
     return OpTypingRule{"bilinear", {R::Factor, R::Factor}, R::Factor, {}};
   case RuleId::Linear: {

@@ -130,4 +130,44 @@ def MoE_AdamWStepOp : MoE_Op<"adamw_step", [Pure,
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Gradient buckets
+//===----------------------------------------------------------------------===//
+
+def MoE_PackOp : MoE_Op<"pack", [Pure]> {
+  let summary = "Concatenates tensors, flattened row-major, into one 1-D bucket.";
+  let description = [{
+    The result is the operands' elements, each operand flattened in row-major
+    order, one after the other: a bucket that one collective reduces for all
+    of them (`moe-grad-reduce`). At least one operand; every operand and the
+    result have the same element type; the result has as many elements as
+    the operands together. `moe.unpack` is the inverse.
+
+    ```mlir
+    %b = moe.pack %g0, %g1 : tensor<4x8xf32>, tensor<8xf32> -> tensor<40xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<MoE_FloatTensor>:$inputs);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def MoE_UnpackOp : MoE_Op<"unpack", [Pure]> {
+  let summary = "Splits a 1-D bucket back into the tensors `moe.pack` joined.";
+  let description = [{
+    Result `i` is the next `numel(result i)` elements of `input`, reshaped
+    row-major. At least one result; the results together have exactly the
+    input's elements, all of its element type.
+
+    ```mlir
+    %g0, %g1 = moe.unpack %b : tensor<40xf32> -> tensor<4x8xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$input);
+  let results = (outs Variadic<MoE_FloatTensor>:$results);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
+  let hasVerifier = 1;
+}
+
 #endif // MOEFOLD_DIALECT_MOE_IR_MOEOPTIMIZEROPS_TD

@@ -201,4 +201,41 @@ def MoEPartitionPass : Pass<"moe-partition", "::mlir::ModuleOp"> {
   ];
 }
 
+def MoEGradReducePass : Pass<"moe-grad-reduce", "::mlir::ModuleOp"> {
+  let summary = "Buckets the gradient reductions of a per-rank step per family.";
+  let description = [{
+    Runs on the per-rank program `moe-partition` produced. There, every
+    parameter's gradient reaching the optimizer was reduced by one
+    `spmd.all_reduce` over exactly the axes where its local type is a
+    pending sum (DESIGN §6: a SUM over P axes, nothing over I/V axes, never
+    an AVERAGE or a tp cancel factor — the partitioner derives it from the
+    types). This pass groups those reductions by parameter family (dense,
+    norm, embedding, router, routed_expert, shared_expert) and by collective
+    (mesh view, axes, local types, reduction, element type) and replaces each
+    group by one bucket: `moe.pack`, one `spmd.all_reduce`, `moe.unpack`.
+    The bucket is placed before the first use of any of its gradients; a
+    gradient computed after that point keeps its own reduction. The
+    reductions and their values are unchanged, only the number of
+    collectives drops (one per bucket).
+
+    ```mlir
+    %a = spmd.all_reduce %dw0 over @mesh[dense] [dp] (V -> R) : tensor<64x32xf32>
+    %b = spmd.all_reduce %dw1 over @mesh[dense] [dp] (V -> R) : tensor<32x64xf32>
+    ```
+
+    becomes, when both are gradients of dense parameters,
+
+    ```mlir
+    %p = moe.pack %dw0, %dw1 : tensor<64x32xf32>, tensor<32x64xf32> -> tensor<4096xf32>
+    %r = spmd.all_reduce %p over @mesh[dense] [dp] (V -> R) : tensor<4096xf32>
+    %a, %b = moe.unpack %r : tensor<4096xf32> -> tensor<64x32xf32>, tensor<32x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"maxBucketBytes", "max-bucket-bytes", "int64_t", "0",
+           "Start a new bucket of the same family when the next gradient "
+           "would make it larger than this many bytes (0: no limit).">,
+  ];
+}
+
 #endif // MOEFOLD_DIALECT_MOE_TRANSFORMS_PASSES_TD
