@@ -375,8 +375,9 @@ FunctionPartitioner::redistribute(Placed from, RankedTensorType globalType,
                << str(from.placement) << " on the '"
                << from.placement.getViewName()
                << "' view; moe-partition moves values between views only "
-                  "when they are replicated (expert parallelism, ep > 1, is "
-                  "not supported yet)";
+                  "when they are replicated (routed tokens cross to the "
+                  "expert view through the folded dispatch, not by "
+                  "redistribution)";
       FailureOr<Placed> whole = redistribute(
           from, globalType, info.replicated(from.placement.getViewName()), user,
           mayMakePartial);
@@ -582,8 +583,8 @@ FunctionPartitioner::adjustResult(Operation *op, const ShardingRule &rule,
       return op->emitOpError()
              << "result #" << result << " is split on the " << viewName
              << " view (factor '" << rule.getFactor(f).name
-             << "'): expert parallelism is not supported by moe-partition "
-                "yet (replicated experts only)";
+             << "'): routed experts must be replicated or split by expert "
+                "over ep (the folded dispatch)";
     }
   }
   return truth;
