@@ -1,8 +1,13 @@
 //===- Experts.cpp - grouped SwiGLU experts and the shared expert ---------===//
 //
 // Both ops are the SwiGLU MLP (silu(x Wg) * (x Wu)) Wd; the routed experts
-// apply expert e's weights to its contiguous group of rows. Backward
-// recomputes the hidden activations.
+// apply expert (g mod E) weights to the g-th contiguous group of rows, so
+// group_sizes may list several groups per expert: under expert parallelism
+// the rows a rank receives come peer-major ([ep][E/ep] groups, the folded
+// dispatch of docs/partition.md). Rows past the groups' sum are padding (a
+// static worst-case capacity): their outputs and gradients are zero and
+// they add nothing to the weight gradients. Backward recomputes the hidden
+// activations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +16,9 @@
 #include "../src/Support.h"
 #include "Blas.h"
 #include "Math.h"
+
+#include <algorithm>
+#include <cstdint>
 
 using namespace mfrt;
 using namespace mfrt::cpu;
@@ -37,14 +45,15 @@ void mlpFwd(const T *x, int64_t n, int64_t h, int64_t f, const T *wg,
 }
 
 /// Gradients of the MLP for output gradient dout[n,h]. Any of dx, dwg, dwu,
-/// dwd may be NULL. `dact` is scratch of n*f.
+/// dwd may be NULL. `dact` is scratch of n*f. Weight gradients are
+/// overwritten (`wbeta` 0) or accumulated into (`wbeta` 1).
 template <typename T>
 void mlpBwd(const T *x, int64_t n, int64_t h, int64_t f, const T *wg,
             const T *wu, const T *wd, const T *dout, T *dx, T *dwg, T *dwu,
-            T *dwd, MlpScratch<T> &s, T *dact) {
+            T *dwd, MlpScratch<T> &s, T *dact, T wbeta = T(0)) {
   mlpFwd(x, n, h, f, wg, wu, wd, static_cast<T *>(nullptr), s);
   if (dwd)
-    gemm(true, false, f, h, n, T(1), s.act.data(), f, dout, h, T(0), dwd, h);
+    gemm(true, false, f, h, n, T(1), s.act.data(), f, dout, h, wbeta, dwd, h);
   gemm(false, true, n, f, h, T(1), dout, h, wd, h, T(0), dact, f);
   // In place: g <- dG = dact * u * silu'(g), u <- dU = dact * silu(g).
   for (int64_t i = 0; i < n * f; ++i) {
@@ -57,9 +66,9 @@ void mlpBwd(const T *x, int64_t n, int64_t h, int64_t f, const T *wg,
     gemm(false, true, n, h, f, T(1), s.u.data(), f, wu, f, T(1), dx, h);
   }
   if (dwg)
-    gemm(true, false, h, f, n, T(1), x, h, s.g.data(), f, T(0), dwg, f);
+    gemm(true, false, h, f, n, T(1), x, h, s.g.data(), f, wbeta, dwg, f);
   if (dwu)
-    gemm(true, false, h, f, n, T(1), x, h, s.u.data(), f, T(0), dwu, f);
+    gemm(true, false, h, f, n, T(1), x, h, s.u.data(), f, wbeta, dwu, f);
 }
 
 //===--- experts ----------------------------------------------------------===//
@@ -74,24 +83,29 @@ bool checkExperts(ArgChecker &a, const mfrt_tensor *sorted,
       !a.shape(groupSizes, "group_sizes", {-1}) ||
       !a.floatTensor(wg, "w_gate"))
     return false;
-  int64_t e = groupSizes->shape[0], h = sorted->shape[1];
-  if (!a.shape(wg, "w_gate", {e, h, -1}))
+  int64_t g = groupSizes->shape[0], h = sorted->shape[1];
+  if (!a.shape(wg, "w_gate", {-1, h, -1}))
     return false;
+  int64_t e = wg->shape[0];
+  if (e == 0 || g % e != 0)
+    return a.fail("group_sizes: %lld groups is not a multiple of the %lld "
+                  "experts of w_gate",
+                  static_cast<long long>(g), static_cast<long long>(e));
   int64_t f = wg->shape[2];
   if (!a.floatTensor(wu, "w_up") || !a.shape(wu, "w_up", {e, h, f}) ||
       !a.floatTensor(wd, "w_down") || !a.shape(wd, "w_down", {e, f, h}))
     return false;
   int64_t total = 0;
   maxGroup = 0;
-  for (int64_t i = 0; i < e; ++i) {
+  for (int64_t i = 0; i < g; ++i) {
     int32_t c = ptr<int32_t>(groupSizes)[i];
     if (c < 0)
-      return a.fail("group_sizes: negative size %d for expert %lld", c,
+      return a.fail("group_sizes: negative size %d for group %lld", c,
                     static_cast<long long>(i));
     total += c;
     maxGroup = c > maxGroup ? c : maxGroup;
   }
-  if (total != sorted->shape[0])
+  if (total > sorted->shape[0])
     return a.fail("group_sizes: sizes sum to %lld but sorted has %lld rows",
                   static_cast<long long>(total),
                   static_cast<long long>(sorted->shape[0]));
@@ -113,19 +127,21 @@ extern "C" mfrt_status mfrt_experts_fwd(const mfrt_tensor *sorted,
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
-    int64_t e = group_sizes->shape[0], h = sorted->shape[1],
-            f = w_gate->shape[2];
+    int64_t g = group_sizes->shape[0], e = w_gate->shape[0],
+            h = sorted->shape[1], f = w_gate->shape[2];
     MlpScratch<T> s(maxGroup, f);
     if (!s.ok())
       return outOfMemory(a.fn());
     int64_t row = 0;
-    for (int64_t i = 0; i < e; ++i) {
-      int64_t n = ptr<int32_t>(group_sizes)[i];
+    for (int64_t j = 0; j < g; ++j) {
+      int64_t n = ptr<int32_t>(group_sizes)[j], i = j % e;
       mlpFwd(ptr<T>(sorted) + row * h, n, h, f, ptr<T>(w_gate) + i * h * f,
              ptr<T>(w_up) + i * h * f, ptr<T>(w_down) + i * f * h,
              ptr<T>(out) + row * h, s);
       row += n;
     }
+    // Padding rows.
+    std::fill(ptr<T>(out) + row * h, ptr<T>(out) + sorted->shape[0] * h, T(0));
     return MFRT_OK;
   });
 }
@@ -148,8 +164,8 @@ mfrt_experts_bwd(const mfrt_tensor *sorted, const mfrt_tensor *group_sizes,
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
-    int64_t e = group_sizes->shape[0], h = sorted->shape[1],
-            f = w_gate->shape[2];
+    int64_t g = group_sizes->shape[0], e = w_gate->shape[0],
+            h = sorted->shape[1], f = w_gate->shape[2];
     MlpScratch<T> s(maxGroup, f);
     Buffer<T> dact(maxGroup * f);
     if (!s.ok() || !dact.ok())
@@ -158,17 +174,59 @@ mfrt_experts_bwd(const mfrt_tensor *sorted, const mfrt_tensor *group_sizes,
       return t ? ptr<T>(t) + off : static_cast<T *>(nullptr);
     };
     int64_t row = 0;
-    for (int64_t i = 0; i < e; ++i) {
-      int64_t n = ptr<int32_t>(group_sizes)[i];
+    for (int64_t j = 0; j < g; ++j) {
+      // The first group of an expert overwrites its weight gradients, later
+      // ones (other peers' rows) accumulate.
+      int64_t n = ptr<int32_t>(group_sizes)[j], i = j % e;
       mlpBwd(ptr<T>(sorted) + row * h, n, h, f, ptr<T>(w_gate) + i * h * f,
              ptr<T>(w_up) + i * h * f, ptr<T>(w_down) + i * f * h,
              ptr<T>(dout) + row * h, at(dsorted, row * h),
              at(dw_gate, i * h * f), at(dw_up, i * h * f),
-             at(dw_down, i * f * h), s, dact.data());
+             at(dw_down, i * f * h), s, dact.data(), j < e ? T(0) : T(1));
       row += n;
     }
+    if (dsorted)
+      std::fill(ptr<T>(dsorted) + row * h,
+                ptr<T>(dsorted) + sorted->shape[0] * h, T(0));
     return MFRT_OK;
   });
+}
+
+//===--- peer counts ------------------------------------------------------===//
+
+extern "C" mfrt_status mfrt_peer_counts(const mfrt_tensor *counts,
+                                        int64_t peers,
+                                        const mfrt_tensor *out) {
+  ArgChecker a("mfrt_peer_counts");
+  if (!a.indexTensor(counts, "counts") || !a.shape(counts, "counts", {-1}) ||
+      !a.indexTensor(out, "out") || !a.shape(out, "out", {peers}))
+    return a.status();
+  int64_t n = counts->shape[0];
+  if (peers < 1 || n % peers != 0) {
+    a.fail("peers = %lld does not divide the %lld counts",
+           static_cast<long long>(peers), static_cast<long long>(n));
+    return a.status();
+  }
+  int64_t block = n / peers;
+  for (int64_t p = 0; p < peers; ++p) {
+    int64_t sum = 0;
+    for (int64_t j = 0; j < block; ++j) {
+      int32_t c = ptr<int32_t>(counts)[p * block + j];
+      if (c < 0) {
+        a.fail("counts: negative entry %d at %lld", c,
+               static_cast<long long>(p * block + j));
+        return a.status();
+      }
+      sum += c;
+    }
+    if (sum > INT32_MAX) {
+      a.fail("counts: block %lld sums to %lld, over the i32 range",
+             static_cast<long long>(p), static_cast<long long>(sum));
+      return a.status();
+    }
+    ptr<int32_t>(out)[p] = static_cast<int32_t>(sum);
+  }
+  return MFRT_OK;
 }
 
 //===--- shared expert ----------------------------------------------------===//

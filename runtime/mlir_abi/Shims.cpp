@@ -155,6 +155,12 @@ SHIM(experts_fwd, "moe.experts",
                               c.f(M(w_gate)), c.f(M(w_up)), c.f(M(w_down)),
                               c.f(M(out))));)
 
+// Integer only: no float variants.
+extern "C" void mfrt_mlir_peer_counts(MR(counts), int64_t peers, MR(out)) {
+  Call c("moe.peer_counts", MFRT_F32);
+  c.check(mfrt_peer_counts(c.i(M(counts)), peers, c.i(M(out))));
+}
+
 // moe.combine does not carry the expert count; when the lowering could not
 // find it (num_experts <= 0), max(indices) + 1 orders the rows of
 // expert_out exactly as the true count does (empty trailing experts add no

@@ -445,4 +445,65 @@ TEST(Precision, BackwardsAgree) {
   EXPECT_LE(maxRelDiff(dwdf, dwd), kF32Tol);
 }
 
+// Expert parallelism: 4 groups over E_w = 2 experts (group g uses expert
+// g mod 2, rows from 2 peers, peer-major) and 2 padding rows. The result
+// equals the same rows regrouped per expert (G = E_w), padding rows are 0,
+// and the weight gradients sum each expert's groups.
+TEST(Forward, ExpertsPeerGroupsAndPadding) {
+  const int64_t h = 3, f = 4;
+  // Rows: peer 0 sends 1 row for expert 0, 2 for expert 1; peer 1 sends 2
+  // for expert 0, 0 for expert 1; then 2 padding rows.
+  T x = randn<double>({7, h}, 31), wg = randn<double>({2, h, f}, 32),
+    wu = randn<double>({2, h, f}, 33), wd = randn<double>({2, f, h}, 34),
+    g = randn<double>({7, h}, 35);
+  for (int64_t i = 5 * h; i < 7 * h; ++i)
+    x[i] = 1e3; // padding holds garbage; it must not leak
+  I peers({4}, {1, 2, 2, 0});
+  T out({7, h}), dx({7, h}), dwg({2, h, f}), dwu({2, h, f}), dwd({2, f, h});
+  ASSERT_OK(mfrt_experts_fwd(&x.d, &peers.d, &wg.d, &wu.d, &wd.d, &out.d));
+  ASSERT_OK(mfrt_experts_bwd(&x.d, &peers.d, &wg.d, &wu.d, &wd.d, &g.d, &dx.d,
+                             &dwg.d, &dwu.d, &dwd.d));
+  // The reference: rows regrouped by expert (0: rows 0, 3, 4; 1: rows 1, 2).
+  const int64_t order[5] = {0, 3, 4, 1, 2};
+  T xr({5, h}), gr({5, h}), outr({5, h}), dxr({5, h}), dwgr({2, h, f}),
+      dwur({2, h, f}), dwdr({2, f, h});
+  for (int64_t r = 0; r < 5; ++r)
+    for (int64_t j = 0; j < h; ++j) {
+      xr[r * h + j] = x[order[r] * h + j];
+      gr[r * h + j] = g[order[r] * h + j];
+    }
+  I experts({2}, {3, 2});
+  ASSERT_OK(mfrt_experts_fwd(&xr.d, &experts.d, &wg.d, &wu.d, &wd.d, &outr.d));
+  ASSERT_OK(mfrt_experts_bwd(&xr.d, &experts.d, &wg.d, &wu.d, &wd.d, &gr.d,
+                             &dxr.d, &dwgr.d, &dwur.d, &dwdr.d));
+  for (int64_t r = 0; r < 5; ++r)
+    for (int64_t j = 0; j < h; ++j) {
+      EXPECT_NEAR(out[order[r] * h + j], outr[r * h + j], 1e-12);
+      EXPECT_NEAR(dx[order[r] * h + j], dxr[r * h + j], 1e-12);
+    }
+  for (int64_t i = 5 * h; i < 7 * h; ++i) {
+    EXPECT_EQ(out[i], 0.0);
+    EXPECT_EQ(dx[i], 0.0);
+  }
+  EXPECT_LE(maxRelDiff(dwg, dwgr), 1e-12);
+  EXPECT_LE(maxRelDiff(dwu, dwur), 1e-12);
+  EXPECT_LE(maxRelDiff(dwd, dwdr), 1e-12);
+  // More rows in the groups than in sorted, or groups not a multiple of the
+  // experts: refused.
+  I tooMany({4}, {4, 2, 2, 0});
+  EXPECT_NE(mfrt_experts_fwd(&x.d, &tooMany.d, &wg.d, &wu.d, &wd.d, &out.d),
+            MFRT_OK);
+  I three({3}, {1, 1, 1});
+  EXPECT_NE(mfrt_experts_fwd(&x.d, &three.d, &wg.d, &wu.d, &wd.d, &out.d),
+            MFRT_OK);
+}
+
+TEST(Forward, PeerCounts) {
+  I sizes({8}, {1, 2, 0, 0, 5, 1, 3, 4}), out({4});
+  ASSERT_OK(mfrt_peer_counts(&sizes.d, 4, &out.d));
+  EXPECT_EQ(out.v, (std::vector<int32_t>{3, 0, 6, 7}));
+  I bad({3});
+  EXPECT_NE(mfrt_peer_counts(&bad.d, 4, &out.d), MFRT_OK);
+}
+
 } // namespace

@@ -238,14 +238,15 @@ TEST(Validation, DispatchCombineExperts) {
   EXPECT_INVALID(mfrt_combine_fwd(&small.d, &idx2.d, &sc.d, 3, &out.d),
                  "expert_out: expected shape [6, ?]");
   T wg({3, 2, 4}), wu({3, 2, 4}), wd({3, 4, 2}), eo({6, 2});
-  I sizes({3}, {2, 2, 1});
+  // Fewer rows than the sizes sum to (more is padding: valid).
+  I sizes({3}, {2, 2, 3});
   EXPECT_INVALID(mfrt_experts_fwd(&sorted.d, &sizes.d, &wg.d, &wu.d, &wd.d,
                                   &eo.d),
-                 "sizes sum to 5 but sorted has 6 rows");
+                 "sizes sum to 7 but sorted has 6 rows");
   I negative({3}, {4, -1, 3});
   EXPECT_INVALID(mfrt_experts_fwd(&sorted.d, &negative.d, &wg.d, &wu.d, &wd.d,
                                   &eo.d),
-                 "negative size -1 for expert 1");
+                 "negative size -1 for group 1");
   T wdBad({3, 2, 4});
   I ok({3}, {2, 2, 2});
   EXPECT_INVALID(

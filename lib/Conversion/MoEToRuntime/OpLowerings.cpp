@@ -211,6 +211,20 @@ struct ExpertsLowering : RuntimePattern<moe::ExpertsOp> {
   }
 };
 
+/// Integer counts only: one runtime entry point, no float variants.
+struct PeerCountsLowering : RuntimePattern<moe::PeerCountsOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::PeerCountsOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getCounts()).i64(op.getPeers()).buffer(out);
+    c.callNamed((kShimPrefix + "peer_counts").str());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
 /// The expert count behind a combine's indices (the op does not carry
 /// it); 0 when none is visible, and the shim then uses max(indices) + 1,
 /// which orders the rows the same way.
@@ -647,6 +661,7 @@ bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
       moe::RouterOp::getOperationName(),
       moe::DispatchOp::getOperationName(),
       moe::ExpertsOp::getOperationName(),
+      moe::PeerCountsOp::getOperationName(),
       moe::CombineOp::getOperationName(),
       moe::SharedExpertOp::getOperationName(),
       moe::AuxLossOp::getOperationName(),
@@ -691,7 +706,8 @@ void moefold::lowering::populateMoEToRuntimePatterns(
   patterns.add<
       GetBufferLowering<moe::GetParamOp>, EmbeddingLowering, RMSNormLowering,
       LinearLowering, AttentionLowering, SwiGLULowering, AddLowering,
-      RouterLowering, DispatchLowering, ExpertsLowering, CombineLowering,
+      RouterLowering, DispatchLowering, ExpertsLowering, PeerCountsLowering,
+      CombineLowering,
       SharedExpertLowering, AuxLossLowering, CrossEntropyLowering, FillLowering,
       GetBufferLowering<moe::GetStateOp>, SetBufferLowering<moe::SetParamOp>,
       SetBufferLowering<moe::SetStateOp>, EmbeddingGradLowering,

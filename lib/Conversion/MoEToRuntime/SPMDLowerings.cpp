@@ -259,11 +259,15 @@ bool moefold::lowering::isSupportedTensorArith(Operation *op,
     auto tensor = dyn_cast<RankedTensorType>(cst.getType());
     auto dense = dyn_cast<DenseElementsAttr>(cst.getValue());
     Type e = tensor ? tensor.getElementType() : Type();
+    // Integer splats: scalars and short count vectors (the per-peer counts
+    // of an expert-parallel all_to_all), stored element by element.
     if (tensor && dense && dense.isSplat() && tensor.hasStaticShape() &&
         (e.isF32() || e.isF64() ||
-         (tensor.getRank() == 0 && (e.isInteger(32) || e.isInteger(64)))))
+         (tensor.getRank() <= 1 && tensor.getNumElements() <= 64 &&
+          (e.isInteger(32) || e.isInteger(64)))))
       return true;
-    why = "only splat f32/f64 tensors and 0-d i32/i64 constants are lowered";
+    why = "only splat f32/f64 tensors and i32/i64 splats of at most 64 "
+          "elements are lowered";
     return false;
   }
   if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
@@ -465,10 +469,14 @@ struct TensorConstantLowering : OpConversionPattern<arith::ConstantOp> {
       // A scalar (or an integer splat): one store per element.
       TypedAttr value = dense.getSplatValue<TypedAttr>();
       Value v = arith::ConstantOp::create(rw, loc, value);
-      // Integer splats of rank > 0 are refused by isSupportedTensorArith.
-      if (tensor.getRank() != 0)
-        return rw.notifyMatchFailure(op, "integer tensor splat");
-      memref::StoreOp::create(rw, loc, v, out, ValueRange{});
+      // Integer splats of rank 1 are short (isSupportedTensorArith).
+      if (tensor.getRank() == 0)
+        memref::StoreOp::create(rw, loc, v, out, ValueRange{});
+      for (int64_t i = 0, n = tensor.getRank() == 1 ? tensor.getDimSize(0) : 0;
+           i < n; ++i) {
+        Value index = arith::ConstantIndexOp::create(rw, loc, i);
+        memref::StoreOp::create(rw, loc, v, out, ValueRange{index});
+      }
     } else {
       CallBuilder c(rw, loc, state);
       c.f64(dense.getSplatValue<APFloat>().convertToDouble()).buffer(out);

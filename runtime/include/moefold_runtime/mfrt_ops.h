@@ -136,9 +136,12 @@ mfrt_status mfrt_dispatch_rows(const mfrt_tensor *indices, int64_t num_experts,
                                const mfrt_tensor *rows);
 
 /*--- experts ------------------------------------------------------------*/
-/* Grouped SwiGLU. sorted [N, H], group_sizes [E] i32 summing to N, w_gate and
- * w_up [E, H, F], w_down [E, F, H], out [N, H]. Rows of expert e:
- * (silu(x @ w_gate[e]) * (x @ w_up[e])) @ w_down[e]. */
+/* Grouped SwiGLU. sorted [N, H], group_sizes [G] i32 with G a multiple of E
+ * and summing to at most N, w_gate and w_up [E, H, F], w_down [E, F, H],
+ * out [N, H]. The rows of group g (contiguous, in order) go through expert
+ * e = g mod E: (silu(x @ w_gate[e]) * (x @ w_up[e])) @ w_down[e]. Rows past
+ * the sum are padding: out and dsorted are 0 there, and they add nothing to
+ * the weight gradients. */
 mfrt_status mfrt_experts_fwd(const mfrt_tensor *sorted,
                              const mfrt_tensor *group_sizes,
                              const mfrt_tensor *w_gate,
@@ -155,6 +158,13 @@ mfrt_status mfrt_experts_bwd(const mfrt_tensor *sorted,
                              const mfrt_tensor *dw_gate,
                              const mfrt_tensor *dw_up,
                              const mfrt_tensor *dw_down);
+
+/* out[p] = sum of counts[p*B .. (p+1)*B - 1], B = n / peers: the rows of a
+ * [n] i32 per-expert count vector that go to (or come from) each of `peers`
+ * expert-parallel ranks holding B consecutive experts each. out is [peers]
+ * i32. */
+mfrt_status mfrt_peer_counts(const mfrt_tensor *counts, int64_t peers,
+                             const mfrt_tensor *out);
 
 /*--- combine ------------------------------------------------------------*/
 /* out[t] = sum_k scores[t,k] * expert_out[row(t,k)]. expert_out [T*K, H] in

@@ -205,21 +205,25 @@ moefold::moe::detail::checkExperts(const OpDiag &diag, Type sortedType,
   if (failed(sorted))
     return failure();
   FailureOr<RankedTensorType> groupSizes =
-      getStaticTensorOfRank(diag, groupSizesType, "group_sizes", 1, "[E]");
+      getStaticTensorOfRank(diag, groupSizesType, "group_sizes", 1, "[G]");
   if (failed(groupSizes))
     return failure();
-  int64_t numExperts = groupSizes->getDimSize(0);
+  int64_t numGroups = groupSizes->getDimSize(0);
   int64_t hidden = sorted->getDimSize(1);
 
   FailureOr<RankedTensorType> wGate =
       getStaticTensorOfRank(diag, wGateType, "w_gate", 3, "[E, H, F]");
   if (failed(wGate))
     return failure();
-  if (wGate->getDimSize(0) != numExperts || wGate->getDimSize(1) != hidden)
+  // Group g goes through expert g mod E: G is a multiple of E (G = E in a
+  // global program, ep * E/ep peer-major groups under expert parallelism).
+  int64_t numExperts = wGate->getDimSize(0);
+  if (numExperts == 0 || numGroups % numExperts != 0 ||
+      wGate->getDimSize(1) != hidden)
     return diag.error("expected expert weight w_gate to have shape [E, H, F] "
-                      "with E = ",
-                      numExperts, " and H = ", hidden, ", got ",
-                      formatShape(wGate->getShape()));
+                      "with E dividing the ",
+                      numGroups, " groups of group_sizes and H = ", hidden,
+                      ", got ", formatShape(wGate->getShape()));
   int64_t ffn = wGate->getDimSize(2);
   SmallVector<int64_t> upShape = {numExperts, hidden, ffn};
   SmallVector<int64_t> downShape = {numExperts, ffn, hidden};
@@ -246,6 +250,39 @@ LogicalResult ExpertsOp::verify() {
   return checkExperts(OpDiag(*this), getSorted().getType(),
                       getGroupSizes().getType(), getWGate().getType(),
                       getWUp().getType(), getWDown().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// PeerCountsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+PeerCountsOp::inferReturnTypes(MLIRContext *context,
+                               std::optional<Location> location,
+                               Adaptor adaptor,
+                               SmallVectorImpl<Type> &inferredReturnTypes) {
+  OpDiag diag(location, getOperationName());
+  IntegerAttr peers = adaptor.getPeersAttr();
+  if (!peers)
+    return diag.error("requires attribute 'peers'");
+  if (failed(verifyPositive(diag, peers.getInt(), "peers")))
+    return failure();
+  inferredReturnTypes.push_back(
+      RankedTensorType::get({peers.getInt()}, IntegerType::get(context, 32)));
+  return success();
+}
+
+LogicalResult PeerCountsOp::verify() {
+  OpDiag diag(*this);
+  FailureOr<RankedTensorType> counts =
+      getStaticTensorOfRank(diag, getCounts().getType(), "counts", 1, "[N]");
+  if (failed(counts))
+    return failure();
+  int64_t peers = getPeers();
+  if (counts->getDimSize(0) % peers != 0)
+    return diag.error("peers = ", peers, " does not divide the ",
+                      counts->getDimSize(0), " counts");
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -25,6 +25,8 @@
 
 #include "moefold/Dialect/MoE/Transforms/Passes.h"
 
+#include "ExpertParallel.h"
+
 #include "moefold/Dialect/MoE/Analysis/ShardingDecision.h"
 #include "moefold/Dialect/MoE/Analysis/ShardingRules.h"
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
@@ -53,6 +55,8 @@ using namespace moefold::moe;
 using placement::AxisPlacement;
 using placement::TensorPlacement;
 using placement::View;
+using partition::Kinds;
+using partition::Placed;
 
 /// Function argument / result placement and local type.
 static constexpr StringLiteral kPlacementArgAttr = "spmd.placement";
@@ -110,9 +114,6 @@ static spmd::LocalTypeKind toKind(placement::LocalType type) {
   llvm_unreachable("unknown local type");
 }
 
-/// Local SPMD types per axis of a placement's view.
-using Kinds = SmallVector<spmd::LocalTypeKind, 4>;
-
 /// The local types a placement implies: S -> V, R -> R, P -> P.
 static Kinds kindsOf(const TensorPlacement &p) {
   Kinds kinds;
@@ -146,6 +147,9 @@ struct ModuleInfo {
   FlatSymbolRefAttr meshRef;
   llvm::StringMap<TensorPlacement> paramPlacements;
   llvm::StringMap<TensorPlacement> statePlacements;
+  /// Routed experts are split by expert over ep (ep > 1): the dispatch
+  /// chains are partitioned by ExpertParallel (the folded dispatch).
+  bool expertParallel = false;
 
   const View &getView(const TensorPlacement &p) const {
     return ctx.getView(p.getViewName());
@@ -207,22 +211,12 @@ struct ModuleInfo {
 // One function
 //===----------------------------------------------------------------------===//
 
-/// A global value's per-rank version in one placement, with its local SPMD
-/// types. They are those the placement implies, except that a pending sum
-/// an op made itself from split operands (a row-parallel matmul, a loss
-/// over this rank's tokens) is V, as the local type rules infer it (a
-/// collective reads V as P); a pending sum that came in as P stays P.
-struct Placed {
-  TensorPlacement placement;
-  Value local;
-  Kinds kinds;
-};
-
-class FunctionPartitioner {
+/// (Placed, a global value's per-rank version, is in ExpertParallel.h.)
+class FunctionPartitioner : partition::PartitionHost {
 public:
   FunctionPartitioner(const ModuleInfo &info, func::FuncOp func)
       : info(info), func(func), builder(func.getContext()),
-        ctx(func.getContext()) {}
+        ctx(func.getContext()), expertParallel(*this) {}
 
   LogicalResult run();
 
@@ -233,7 +227,7 @@ private:
   /// `mayMakePartial`: a missing P may be produced by a local conversion
   /// (R -> P, or zero-padding a shard), valid for a linear use.
   FailureOr<Placed> getAs(Value global, const TensorPlacement &target,
-                          Operation *user, bool mayMakePartial);
+                          Operation *user, bool mayMakePartial) override;
   FailureOr<Placed> redistribute(Placed from, RankedTensorType globalType,
                                  const TensorPlacement &target, Operation *user,
                                  bool mayMakePartial);
@@ -242,8 +236,14 @@ private:
   Value emitStep(Location loc, Value input, Type elementType, StringRef view,
                  ArrayRef<const placement::RedistStep *> steps,
                  spmd::LocalTypeKind src);
-  void define(Value global, Placed placed);
-  const Placed &current(Value global) { return values.find(global)->second; }
+  void define(Value global, Placed placed) override;
+  const Placed &current(Value global) override {
+    return values.find(global)->second;
+  }
+  OpBuilder &getBuilder() override { return builder; }
+  PlacementContext &getPlacementContext() override { return info.ctx; }
+  FlatSymbolRefAttr getMesh() override { return info.meshRef; }
+  Kinds kindsOf(const TensorPlacement &p) override { return ::kindsOf(p); }
   /// The global type of a value of the original program.
   RankedTensorType getGlobalType(Value global) {
     return cast<RankedTensorType>(global.getType());
@@ -273,6 +273,8 @@ private:
   DenseMap<Value, Placed> values;
   /// Every per-rank version of a global value made so far.
   DenseMap<Value, SmallVector<Placed, 1>> versions;
+  /// The folded dispatch (ep > 1) and its side table.
+  partition::ExpertParallel expertParallel;
 };
 
 } // namespace
@@ -373,8 +375,9 @@ FunctionPartitioner::redistribute(Placed from, RankedTensorType globalType,
                << str(from.placement) << " on the '"
                << from.placement.getViewName()
                << "' view; moe-partition moves values between views only "
-                  "when they are replicated (expert parallelism, ep > 1, is "
-                  "not supported yet)";
+                  "when they are replicated (routed tokens cross to the "
+                  "expert view through the folded dispatch, not by "
+                  "redistribution)";
       FailureOr<Placed> whole = redistribute(
           from, globalType, info.replicated(from.placement.getViewName()), user,
           mayMakePartial);
@@ -580,8 +583,8 @@ FunctionPartitioner::adjustResult(Operation *op, const ShardingRule &rule,
       return op->emitOpError()
              << "result #" << result << " is split on the " << viewName
              << " view (factor '" << rule.getFactor(f).name
-             << "'): expert parallelism is not supported by moe-partition "
-                "yet (replicated experts only)";
+             << "'): routed experts must be replicated or split by expert "
+                "over ep (the folded dispatch)";
     }
   }
   return truth;
@@ -873,6 +876,14 @@ LogicalResult FunctionPartitioner::partitionReturn(func::ReturnOp op) {
 LogicalResult FunctionPartitioner::partitionOp(Operation *op) {
   builder.setInsertionPoint(op);
 
+  // Expert parallelism: the dispatch chains (ExpertParallel.cpp).
+  if (info.expertParallel) {
+    if (expertParallel.handles(op))
+      return expertParallel.partition(op);
+    if (failed(expertParallel.checkUses(op)))
+      return failure();
+  }
+
   // Reads and writes of declared storage: the declaration's placement.
   auto declared = [&](StringRef name, bool isParam) -> const TensorPlacement & {
     return isParam ? info.paramPlacements.find(name)->second
@@ -1060,11 +1071,25 @@ void MoEPartitionPass::runOnOperation() {
     if (failed(p))
       return signalPassFailure();
     if (param.getFamily() == Family::RoutedExpert && !isAllReplicated(*p)) {
-      param.emitOpError()
-          << "is placed " << str(*p)
-          << ": moe-partition supports replicated routed experts only "
-             "(ep = 1); expert parallelism is not supported yet";
-      return signalPassFailure();
+      // Expert parallelism: split by expert over ep, whole elsewhere (the
+      // folded dispatch; etp > 1 and other splits are not supported).
+      const View &view = info.getView(*p);
+      bool byExpert = p->getViewName() == spmd::kExpertView;
+      for (unsigned a = 0, e = view.getNumAxes(); a < e && byExpert; ++a) {
+        bool isEp = view.getAxis(a).name == "ep";
+        byExpert = isEp ? (*p)[a].isShardOf(0)
+                        : view.getAxisSize(a) == 1 || (*p)[a].isReplicate();
+      }
+      if (!byExpert) {
+        param.emitOpError()
+            << "is placed " << str(*p)
+            << ": moe-partition supports routed experts replicated (ep = 1) "
+               "or split by expert over ep (S(0) on ep, replicated "
+               "elsewhere); splitting them within an expert (etp > 1) is "
+               "not supported";
+        return signalPassFailure();
+      }
+      info.expertParallel = true;
     }
     info.paramPlacements.insert({param.getSymName(), *p});
   }

@@ -376,6 +376,12 @@ struct LocalTypeAnalysis::Impl {
     OperandKind fallback;
     if (size && *size == 1)
       fallback.status = OperandKind::Trivial;
+    // A size-1 axis carries no type: not derived from the other view either
+    // (rows exchanged over ep are V on every dense axis, which would make
+    // them V on etp = 1, and an expert weight gradient over them a
+    // meaningless pending sum there).
+    if (fallback.status == OperandKind::Trivial)
+      return fallback;
     // Typed on this view, just not on this axis: the program chose not to
     // type it there.
     if (llvm::any_of(type.entries, [&](const AxisTypeEntry &e) {
@@ -901,6 +907,15 @@ struct LocalTypeAnalysis::Impl {
       return orderKey(a) < orderKey(b);
     });
     for (const TypedAxis &axis : axes) {
+      // An axis only per-step scalars are typed on (a clip scale computed
+      // on the expert view, from the expert gradients' norm) is checked for
+      // them alone: they must be the same on every rank, and the other
+      // operands need no type there.
+      bool scalarOnly =
+          rule && llvm::none_of(operands, [&](unsigned i) {
+            return rule->getRole(i) != OperandRole::Scalar &&
+                   getType(op->getOperand(i)).lookup(axis);
+          });
       SmallVector<Participant> parts;
       for (unsigned i : operands) {
         Value operand = op->getOperand(i);
@@ -909,6 +924,8 @@ struct LocalTypeAnalysis::Impl {
         p.index = i;
         p.value = operand;
         p.role = rule ? rule->getRole(i) : OperandRole::NonLinear;
+        if (scalarOnly && p.role != OperandRole::Scalar)
+          continue;
         if (type.state == State::Constant) {
           p.isConstant = p.neutral = true;
           p.isZero = isZeroConstant(operand);
@@ -944,7 +961,7 @@ struct LocalTypeAnalysis::Impl {
       auto combined = combine(op, rule, contraction, axis, parts);
       if (failed(combined))
         return failure();
-      if (!*combined)
+      if (!*combined || scalarOnly)
         continue;
       Location origin = (*combined)->origin.value_or(op->getLoc());
       result.entries.push_back({axis, (*combined)->kind, origin,

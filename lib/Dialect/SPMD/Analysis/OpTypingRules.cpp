@@ -68,6 +68,8 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
           .Case("moe.dispatch", RuleId::Dispatch)
           .Case("moe.combine", RuleId::Combine)
           .Case("moe.experts", RuleId::Experts)
+          // Sums blocks of a count vector: integer data, typed as it is.
+          .Case("moe.peer_counts", RuleId::Unary)
           .Case("moe.shared_expert", RuleId::SharedExpert)
           .Cases({"moe.rms_norm", "moe.attention", "moe.swiglu", "moe.router"},
                  RuleId::NonLinear)

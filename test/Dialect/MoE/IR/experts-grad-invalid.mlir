@@ -1,8 +1,8 @@
 // RUN: moefold-opt %s -split-input-file -verify-diagnostics
 
-// The forward rule applies: one weight slice per group.
+// The forward rule applies: the experts divide the groups.
 func.func @negative_experts_grad_num_experts(%sorted: tensor<64x64xf32>, %sizes: tensor<4xi32>, %wg: tensor<8x64x128xf32>, %wu: tensor<8x64x128xf32>, %wd: tensor<8x128x64xf32>) {
-  // expected-error @+1 {{'moe.experts_grad' op expected expert weight w_gate to have shape [E, H, F] with E = 4 and H = 64, got [8, 64, 128]}}
+  // expected-error @+1 {{'moe.experts_grad' op expected expert weight w_gate to have shape [E, H, F] with E dividing the 4 groups of group_sizes and H = 64, got [8, 64, 128]}}
   %ds, %dwg, %dwu, %dwd = moe.experts_grad %sorted, %sizes, %wg, %wu, %wd, %sorted : tensor<64x64xf32>, tensor<4xi32>, tensor<8x64x128xf32>, tensor<8x64x128xf32>, tensor<8x128x64xf32>
   return
 }

@@ -9,9 +9,9 @@ func.func @negative_experts_sorted_rank(%s: tensor<2x32x64xf32>, %g: tensor<8xi3
 
 // -----
 
-// One group size per expert.
+// Group sizes are a vector.
 func.func @negative_experts_group_sizes_rank(%s: tensor<64x64xf32>, %g: tensor<8x1xi32>, %wg: tensor<8x64x128xf32>, %wd: tensor<8x128x64xf32>) {
-  // expected-error @+1 {{'moe.experts' op expected group_sizes to have rank 1 ([E]), got rank 2}}
+  // expected-error @+1 {{'moe.experts' op expected group_sizes to have rank 1 ([G]), got rank 2}}
   %0 = moe.experts %s, %g, %wg, %wg, %wd : tensor<64x64xf32>, tensor<8x1xi32>, tensor<8x64x128xf32>, tensor<8x64x128xf32>, tensor<8x128x64xf32>
   return
 }
@@ -27,10 +27,11 @@ func.func @negative_experts_w_gate_rank(%s: tensor<64x64xf32>, %g: tensor<8xi32>
 
 // -----
 
-// The number of weight matrices must match the number of groups.
-func.func @negative_experts_w_gate_experts(%s: tensor<64x64xf32>, %g: tensor<8xi32>, %wg: tensor<4x64x128xf32>, %wu: tensor<8x64x128xf32>, %wd: tensor<8x128x64xf32>) {
-  // expected-error @+1 {{'moe.experts' op expected expert weight w_gate to have shape [E, H, F] with E = 8 and H = 64, got [4, 64, 128]}}
-  %0 = moe.experts %s, %g, %wg, %wu, %wd : tensor<64x64xf32>, tensor<8xi32>, tensor<4x64x128xf32>, tensor<8x64x128xf32>, tensor<8x128x64xf32>
+// Group g goes through expert g mod E: the number of weight matrices must
+// divide the number of groups.
+func.func @negative_experts_w_gate_experts(%s: tensor<64x64xf32>, %g: tensor<8xi32>, %wg: tensor<3x64x128xf32>, %wu: tensor<3x64x128xf32>, %wd: tensor<3x128x64xf32>) {
+  // expected-error @+1 {{'moe.experts' op expected expert weight w_gate to have shape [E, H, F] with E dividing the 8 groups of group_sizes and H = 64, got [3, 64, 128]}}
+  %0 = moe.experts %s, %g, %wg, %wu, %wd : tensor<64x64xf32>, tensor<8xi32>, tensor<3x64x128xf32>, tensor<3x64x128xf32>, tensor<3x128x64xf32>
   return
 }
 

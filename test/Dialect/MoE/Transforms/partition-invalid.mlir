@@ -53,22 +53,22 @@ module {
 // -----
 
 // A value split on the expert view cannot be handed to the dense view
-// split (expert parallelism is not supported yet).
+// split (only the folded dispatch moves tokens between the views).
 module {
   spmd.mesh @mesh world = 4 dense = [dp, tp = 2] expert = [edp, ep = 1, etp = 1]
   func.func @negative_partition_cross_view(%x: tensor<4x8xf32> {spmd.placement = #spmd.placement<@mesh[expert] {edp = S(0)}>}) -> (tensor<4x8xf32> {spmd.placement = #spmd.placement<@mesh[dense] {dp = S(0)}>}) {
-    // expected-error @+1 {{'func.return' op needs a value placed [dp=S(0), tp=R] on the 'dense' view, but it is placed [edp=S(0), ep=R, etp=R] on the 'expert' view; moe-partition moves values between views only when they are replicated (expert parallelism, ep > 1, is not supported yet)}}
+    // expected-error @+1 {{'func.return' op needs a value placed [dp=S(0), tp=R] on the 'dense' view, but it is placed [edp=S(0), ep=R, etp=R] on the 'expert' view; moe-partition moves values between views only when they are replicated (routed tokens cross to the expert view through the folded dispatch, not by redistribution)}}
     return %x : tensor<4x8xf32>
   }
 }
 
 // -----
 
-// Expert weight gradients are only supported for replicated experts.
+// Expert weights split over edp (not by expert over ep) are not supported.
 module {
   spmd.mesh @mesh world = 4 dense = [dp, tp = 2] expert = [edp, ep = 1, etp = 1]
   func.func @negative_partition_expert_split(%rows: tensor<8x4xf32> {spmd.placement = #spmd.placement<@mesh[dense] {}>}, %sizes: tensor<4xi32>, %wg: tensor<4x4x8xf32> {spmd.placement = #spmd.placement<@mesh[expert] {edp = S(0)}>}, %wd: tensor<4x8x4xf32>) -> tensor<8x4xf32> {
-    // expected-error @+1 {{'moe.experts_grad' op result #1 is split on the expert view (factor 'e'): expert parallelism is not supported by moe-partition yet (replicated experts only)}}
+    // expected-error @+1 {{'moe.experts_grad' op result #1 is split on the expert view (factor 'e'): routed experts must be replicated or split by expert over ep (the folded dispatch)}}
     %ds, %dwg, %dwu, %dwd = moe.experts_grad %rows, %sizes, %wg, %wg, %wd, %rows : tensor<8x4xf32>, tensor<4xi32>, tensor<4x4x8xf32>, tensor<4x4x8xf32>, tensor<4x8x4xf32>
     return %ds : tensor<8x4xf32>
   }
@@ -132,13 +132,12 @@ module {
 
 // -----
 
-// Expert parallelism is the job of moe-fold-dispatch; this pass handles
-// replicated experts only.
+// Routed experts split other than by expert over ep (here over edp).
 module {
   spmd.mesh @mesh world = 4 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 1]
-  // expected-error @+1 {{'moe.param' op is placed [edp=R, ep=S(0), etp=R]: moe-partition supports replicated routed experts only (ep = 1); expert parallelism is not supported yet}}
-  moe.param @w_gate : tensor<4x8x16xf32> family = routed_expert placement = #spmd.placement<@mesh[expert] {ep = S(0)}>
-  func.func @negative_partition_expert_parallel(%x: tensor<2x8xf32> {spmd.placement = #spmd.placement<@mesh[dense] {}>}) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'moe.param' op is placed [edp=S(0), ep=R, etp=R]: moe-partition supports routed experts replicated (ep = 1) or split by expert over ep (S(0) on ep, replicated elsewhere); splitting them within an expert (etp > 1) is not supported}}
+  moe.param @w_gate : tensor<4x8x16xf32> family = routed_expert placement = #spmd.placement<@mesh[expert] {edp = S(0)}>
+  func.func @negative_partition_expert_edp(%x: tensor<2x8xf32> {spmd.placement = #spmd.placement<@mesh[dense] {}>}) -> tensor<2x8xf32> {
     return %x : tensor<2x8xf32>
   }
 }

@@ -55,9 +55,9 @@ spmd.mesh @mesh world = 8 dense = [dp, tp = 2] expert = [edp, ep = 4, etp = 1]
 
 // CHECK-LABEL: func.func @collectives_change_view
 // CHECK: spmd.convert {{.*}}spmd.types = [#spmd.local<@mesh[dense] {dp = V, tp = V}>]
-// CHECK: spmd.all_to_all {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V, etp = V}>]
-// CHECK: spmd.all_to_all {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V, etp = V}>]
-// CHECK: tensor.cast {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V, etp = V}>]
+// CHECK: spmd.all_to_all {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V}>]
+// CHECK: spmd.all_to_all {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V}>]
+// CHECK: tensor.cast {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V}>]
 // CHECK: spmd.all_gather {{.*}}spmd.types = [#spmd.local<@mesh[dense] {dp = V, tp = I}>]
 // The folded dispatch: once every TP lane keeps its own tokens the value
 // differs on every rank, so it is V on every axis of the expert view too and

@@ -57,7 +57,7 @@ func.func @views_partially_typed(%a: tensor<4xf32> {spmd.local = #spmd.local<@me
 spmd.mesh @mesh world = 8 dense = [dp, tp = 4] expert = [edp, ep = 2, etp = 1]
 
 // CHECK-LABEL: func.func @views_part_of_group
-// CHECK: spmd.all_to_all {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V, etp = V}>]
+// CHECK: spmd.all_to_all {{.*}}spmd.types = [#spmd.local<@mesh[expert] {edp = V, ep = V}>]
 // CHECK: spmd.convert {{.*}}spmd.types = [#spmd.local<@mesh[expert] {ep = V}>]
 // CHECK: spmd.all_gather {{.*}}spmd.types = [#spmd.local<@mesh[expert] {ep = I}>]
 // V and I carry over to part of a group (R and P do not, see

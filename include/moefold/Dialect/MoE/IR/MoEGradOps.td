@@ -186,6 +186,9 @@ def MoE_ExpertsGradOp : MoE_Op<"experts_grad", [Pure,
   let description = [{
     Operands of `moe.experts`, then `dout` `[N, H]`; results `dsorted`,
     `dw_gate`, `dw_up`, `dw_down`. Group sizes are not differentiable.
+    Groups map to experts as in `moe.experts` (`g mod E`); an expert's
+    weight gradients sum over all its groups; padding rows past the sizes'
+    sum get a zero `dsorted` and add nothing.
 
     ```mlir
     %ds, %dwg, %dwu, %dwd = moe.experts_grad %sorted, %sizes, %wg, %wu, %wd, %dout : tensor<64x64xf32>, tensor<8xi32>, tensor<8x64x128xf32>, tensor<8x64x128xf32>, tensor<8x128x64xf32>

@@ -353,15 +353,45 @@ def MoE_DispatchOp : MoE_Op<"dispatch", [Pure,
   }];  let hasVerifier = 1;
 }
 
+def MoE_PeerCountsOp : MoE_Op<"peer_counts", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Sums per-expert row counts into per-peer counts (expert parallelism).";
+  let description = [{
+    `counts` is `[N]` (i32) with `N` a multiple of `peers`; the result is
+    `[peers]` (i32), `result[p] = sum(counts[p*B : (p+1)*B])` with
+    `B = N / peers`. With the `group_sizes` of a `moe.dispatch` over `E`
+    experts, `peers = ep` ranks holding `E / ep` consecutive experts each,
+    the result is how many of this rank's rows go to each peer (the send
+    counts of the `spmd.all_to_all` of the folded dispatch); with the
+    exchanged counts (`[ep][E/ep]`, peer-major) it is how many rows come
+    from each peer. `moe-partition` emits it (docs/partition.md, "Expert
+    parallelism and the folded dispatch").
+
+    ```mlir
+    %send = moe.peer_counts %sizes peers = 4 : tensor<8xi32>
+    ```
+  }];
+  let arguments = (ins MoE_GroupSizesTensor:$counts, I64Attr:$peers);
+  let results = (outs MoE_GroupSizesTensor:$result);
+  let assemblyFormat = [{
+    $counts `peers` `=` $peers attr-dict `:` type($counts)
+  }];
+  let hasVerifier = 1;
+}
+
 def MoE_ExpertsOp : MoE_Op<"experts", [Pure,
     DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
   let summary = "Grouped SwiGLU MLP: each row group through its own expert.";
   let description = [{
     `sorted` is `[N, H]` (rows grouped by expert, as produced by
-    `moe.dispatch`), `group_sizes` is `[E]` (i32, summing to `N`), `w_gate`
-    and `w_up` are `[E, H, F]`, `w_down` is `[E, F, H]`. Rows of group `e`
-    compute `(silu(x @ w_gate[e]) * (x @ w_up[e])) @ w_down[e]`. The result
-    is `[N, H]`.
+    `moe.dispatch`), `w_gate` and `w_up` are `[E, H, F]`, `w_down` is
+    `[E, F, H]`, `group_sizes` is `[G]` (i32) with `G = m * E`: the rows
+    come in `G` contiguous groups and group `g` goes through expert
+    `e = g mod E`, computing `(silu(x @ w_gate[e]) * (x @ w_up[e])) @
+    w_down[e]`. In a global program `G = E` and the sizes sum to `N`. Under
+    expert parallelism a rank holds `E / ep` experts and receives rows from
+    each of `ep` peers, peer-major: `G = ep * (E / ep)` groups. The sizes
+    may sum to less than `N`: the rows past the sum are padding (a static
+    worst-case capacity), their outputs are zero. The result is `[N, H]`.
 
     ```mlir
     %y = moe.experts %sorted, %sizes, %wg, %wu, %wd : tensor<64x64xf32>, tensor<8xi32>, tensor<8x64x128xf32>, tensor<8x64x128xf32>, tensor<8x128x64xf32>
