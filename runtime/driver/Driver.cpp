@@ -1074,9 +1074,13 @@ int runRanks(int argc, char **argv) {
   }
 
   if (!opts.save.empty()) {
-    // Testing hook: make the checkpoint write fail after N bytes, to show
-    // that a failed write leaves the previous checkpoint intact.
-    if (const char *fault = std::getenv("MOEFOLD_TEST_WRITE_FAULT"))
+    // Testing hook: make the checkpoint write fail after N bytes (on every
+    // rank, or only on MOEFOLD_TEST_WRITE_FAULT_RANK), to show that a failed
+    // write leaves the previous checkpoint intact.
+    const char *fault = std::getenv("MOEFOLD_TEST_WRITE_FAULT");
+    const char *faultRank = std::getenv("MOEFOLD_TEST_WRITE_FAULT_RANK");
+    if (fault && (!faultRank || std::strtoll(faultRank, nullptr, 10) ==
+                                    dist::rank()))
       mfrt_safetensors_set_write_fault(std::strtoll(fault, nullptr, 10));
     std::map<std::string, std::string> meta = {
         {"step", std::to_string(start + opts.steps)},
