@@ -235,13 +235,34 @@ struct BufferPlan {
 /// by one of those ranks (round-robin over the tensors, so replicated
 /// tensors spread over the ranks); a buffer with a tensor that no rank
 /// holds is gathered to one rank (round-robin too), which writes all of it.
+/// States of a parameter follow its plan.
 std::vector<BufferPlan> planSave(int64_t world) {
   std::vector<BufferPlan> plans;
+  std::map<std::string, size_t> planOf; // parameter name -> its plan
   int64_t counter = 0;
   for (int64_t i = 0; i < mfrt_registry_count(); ++i) {
     BufferPlan p;
     p.b = mfrt_registry_buffer(i);
     p.tensors = hfTensors(p.b);
+    // A state exported like its parameter (moments, gradient) is written
+    // by the same ranks (a gathered one is gathered likewise), so rank k's
+    // optimizer shard holds the moments of its model shard's tensors.
+    auto param = p.b->of ? planOf.find(p.b->of) : planOf.end();
+    if (param != planOf.end() &&
+        plans[param->second].tensors.size() == p.tensors.size()) {
+      const BufferPlan &q = plans[param->second];
+      bool same = true;
+      for (size_t t = 0; same && t < p.tensors.size(); ++t)
+        same = q.gather || holds(p.b, q.owner[t], p.tensors[t]);
+      if (same) {
+        p.owner = q.owner;
+        p.gather = q.gather;
+        plans.push_back(std::move(p));
+        continue;
+      }
+    }
+    if (p.b->kind == MFRT_BUFFER_PARAM)
+      planOf[p.b->name] = plans.size();
     int64_t first = counter;
     for (const HfTensor &t : p.tensors) {
       std::vector<int64_t> candidates;
@@ -532,7 +553,15 @@ bool saveCheckpoint(const std::string &dir,
           totalSize += n;
         }
     text += "\n    \"total_size\": " + std::to_string(totalSize);
+    // The caller's metadata, then the compiled model's (model file, mesh,
+    // hf_architecture of an imported model, ...) where the caller has none.
     std::map<std::string, std::string> meta = metadata;
+    for (int64_t m = 0; m < mfrt_registry_metadata_count(); ++m) {
+      const char *key = nullptr, *value = nullptr;
+      mfrt_registry_metadata_at(m, &key, &value);
+      if (key && value && !meta.count(key))
+        meta[key] = value;
+    }
     meta["format"] = kFormat;
     meta["fingerprint"] = fingerprint();
     meta["world"] = std::to_string(world);
