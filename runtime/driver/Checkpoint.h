@@ -1,4 +1,20 @@
-//===- Checkpoint.h - save and restore every registered buffer --*- C++ -*-===//
+//===- Checkpoint.h - sharded Hugging Face checkpoints ----------*- C++ -*-===//
+//
+// A checkpoint is a directory in the Hugging Face sharded layout
+// (docs/runtime.md, "Checkpoints"):
+//
+//   model-0000k-of-0000n.safetensors      parameters, Hugging Face names and
+//                                         layouts (HfLayout.h), one per rank
+//   optimizer-0000k-of-0000n.safetensors  every other buffer (AdamW moments,
+//                                         gradients), same names + "<role>."
+//   model.safetensors.index.json          weight_map / optimizer_map, each
+//                                         file's size and SHA-256, metadata
+//                                         (step, seed, model fingerprint)
+//
+// Every exported tensor is written exactly once, by a rank that holds it or
+// (for tensors split over ranks) by a rank the slices are gathered to.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef MOEFOLD_RUNTIME_DRIVER_CHECKPOINT_H
 #define MOEFOLD_RUNTIME_DRIVER_CHECKPOINT_H
@@ -8,36 +24,33 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <vector>
 
 namespace moefold::driver {
 
-/// The file a checkpoint directory holds.
-std::string checkpointFile(const std::string &dir);
+/// DIR/model.safetensors.index.json.
+std::string indexFile(const std::string &dir);
 
-/// Writes every registered buffer (parameters and states, by name) and
-/// `metadata` (plus "format") to DIR/checkpoint.safetensors, creating DIR.
-/// `tensors`, when given, holds the tensor to write for each registered
-/// buffer (registry order): the global tensors a multi-rank driver gathered;
-/// otherwise the buffers themselves are written. The write is atomic
-/// (temporary file + rename): a failure leaves any previous checkpoint
-/// intact. Returns false with a message in `error`.
+/// Collective over every rank: writes the checkpoint of every registered
+/// buffer, with `metadata` (plus format, fingerprint and total_size) in the
+/// index. The ranks write into DIR.tmp-<pid>, the root writes the index
+/// last and swaps the directory in (rename, or an atomic exchange with an
+/// existing DIR), so an interrupted or failed save leaves any previous
+/// checkpoint intact. Returns the same on every rank; on failure `error`
+/// holds the first failing rank's reason there and is empty elsewhere.
 bool saveCheckpoint(const std::string &dir,
                     const std::map<std::string, std::string> &metadata,
-                    std::string &error,
-                    const std::vector<mfrt_tensor> *tensors = nullptr);
+                    std::string &error);
 
-/// Reads DIR/checkpoint.safetensors into the registered buffers. Every
-/// registered buffer must be present with the dtype and the *global* shape
-/// of the tensor it is a slice of (an error names the tensor); `rank`'s
-/// slice is read (mfrt_safetensors_read_slice), so a checkpoint saved on
-/// any mesh loads on any other. Its metadata is returned in `metadata`.
-/// Nothing is modified unless the whole file checks out.
+/// Reads the checkpoint in DIR into the registered buffers: `rank`'s slice
+/// of every tensor, so a checkpoint from any mesh loads under any other.
+/// Validates first (file sizes and SHA-256 against the index, every tensor
+/// present with the model's shape, the model fingerprint) and changes
+/// nothing unless everything checks out. Returns the index metadata.
 bool loadCheckpoint(const std::string &dir,
                     std::map<std::string, std::string> &metadata,
                     std::string &error, int64_t rank = 0);
 
-/// "[64, 32] f32".
+/// "[64, 32] F32".
 std::string describeShape(int32_t rank, const int64_t *shape,
                           const char *dtype);
 

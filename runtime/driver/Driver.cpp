@@ -654,26 +654,6 @@ bool dumpGradients(const std::string &f, const Snapshot &initial,
   return true;
 }
 
-/// Collective: writes DIR/checkpoint.safetensors with every buffer's global
-/// tensor (gathered; the root writes).
-bool saveGlobalCheckpoint(const std::string &dir,
-                          const std::map<std::string, std::string> &meta,
-                          std::string &error) {
-  int64_t n = mfrt_registry_count();
-  std::vector<GlobalTensor> globals(n);
-  for (int64_t i = 0; i < n; ++i) {
-    const mfrt_buffer_info *b = mfrt_registry_buffer(i);
-    if (!gatherGlobal(b, b->tensor.data, globals[i], error))
-      return false;
-  }
-  if (!isRoot())
-    return true;
-  std::vector<mfrt_tensor> tensors(n);
-  for (int64_t i = 0; i < n; ++i)
-    tensors[i] = globals[i].tensor;
-  return saveCheckpoint(dir, meta, error, &tensors);
-}
-
 /// Reads element `i` of a float buffer as double / writes it.
 double getElement(const mfrt_tensor &t, int64_t i) {
   return t.dtype == MFRT_F64 ? static_cast<double *>(t.data)[i]
@@ -914,7 +894,7 @@ int runRanks(int argc, char **argv) {
           (start = std::strtoll(it->second.c_str(), &end, 10), *end) ||
           start < 0) {
         ok = false;
-        error = "cannot load checkpoint: " + checkpointFile(opts.load) +
+        error = "cannot load checkpoint: " + indexFile(opts.load) +
                 ": metadata 'step' is missing or not a step number";
       }
     }
@@ -922,7 +902,7 @@ int runRanks(int argc, char **argv) {
       return 1;
     if (isRoot())
       std::fprintf(stderr, "%s: resumed from %s at step %lld\n", gProgram,
-                   checkpointFile(opts.load).c_str(),
+                   opts.load.c_str(),
                    static_cast<long long>(start));
   }
 
@@ -1102,9 +1082,13 @@ int runRanks(int argc, char **argv) {
   }
 
   if (!opts.save.empty()) {
-    // Testing hook: make the checkpoint write fail after N bytes, to show
-    // that a failed write leaves the previous checkpoint intact.
-    if (const char *fault = std::getenv("MOEFOLD_TEST_WRITE_FAULT"))
+    // Testing hook: make the checkpoint write fail after N bytes (on every
+    // rank, or only on MOEFOLD_TEST_WRITE_FAULT_RANK), to show that a failed
+    // write leaves the previous checkpoint intact.
+    const char *fault = std::getenv("MOEFOLD_TEST_WRITE_FAULT");
+    const char *faultRank = std::getenv("MOEFOLD_TEST_WRITE_FAULT_RANK");
+    if (fault && (!faultRank || std::strtoll(faultRank, nullptr, 10) ==
+                                    dist::rank()))
       mfrt_safetensors_set_write_fault(std::strtoll(fault, nullptr, 10));
     std::map<std::string, std::string> meta = {
         {"step", std::to_string(start + opts.steps)},
@@ -1114,12 +1098,17 @@ int runRanks(int argc, char **argv) {
         {"data", path},
         {"lr", jsonNumber(opts.lr)},
         {"dtype", mfrt_dtype_name(mfrt_dtype(info.float_dtype))}};
-    ok = saveGlobalCheckpoint(opts.save, meta, error);
-    if (!agree(ok, "cannot save checkpoint: " + error))
+    // Collective; only the first failing rank has a message.
+    if (!saveCheckpoint(opts.save, meta, error)) {
+      if (!error.empty())
+        failure("cannot save checkpoint: " + error + " ('" + opts.save +
+                "' is unchanged)");
       return 1;
+    }
     if (isRoot())
-      std::fprintf(stderr, "%s: saved %s at step %lld\n", gProgram,
-                   checkpointFile(opts.save).c_str(),
+      std::fprintf(stderr, "%s: saved checkpoint %s (%lld ranks) at step %lld\n",
+                   gProgram, opts.save.c_str(),
+                   static_cast<long long>(dist::worldSize()),
                    static_cast<long long>(start + opts.steps));
   }
   if (!opts.plot.empty() && isRoot()) {

@@ -37,9 +37,11 @@ const FlagInfo kFlags[] = {
     {"--lr", "X", "optimizer", "learning rate, constant (default 0.001)"},
     // checkpoints
     {"--save", "DIR", "checkpoints",
-     "after the last step, write DIR/checkpoint.safetensors atomically"},
+     "after the last step, write a sharded checkpoint to DIR atomically "
+     "(Hugging Face names, model.safetensors.index.json)"},
     {"--load", "DIR", "checkpoints",
-     "resume from DIR/checkpoint.safetensors (any mesh's)"},
+     "resume from the checkpoint in DIR (any mesh's; sizes and checksums "
+     "verified)"},
     // logging
     {"--log-every", "N", "logging",
      "progress line on stderr (step, loss, grad norm, tokens/s, ETA) every "

@@ -603,6 +603,14 @@ int main(int argc, char **argv) {
                      b.getStringAttr(shortNumber(maxGradNorm))),
       b.getNamedAttr("model", b.getStringAttr(llvm::sys::path::filename(
                                   inputFile.getValue())))};
+  // Entries the input already carries (moefold-import's hf_architecture)
+  // are kept unless the compiler sets the same key.
+  if (auto given = (*module)->getAttrOfType<DictionaryAttr>(kMetadataAttrName))
+    for (NamedAttribute entry : given)
+      if (!llvm::any_of(metadata, [&](NamedAttribute m) {
+            return m.getName() == entry.getName();
+          }))
+        metadata.push_back(entry);
   (*module)->setAttr(kMetadataAttrName, b.getDictionaryAttr(metadata));
 
   auto writeText = [&](auto print) -> int {

@@ -236,6 +236,16 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   Location loc = at(spec.architecture);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   OpBuilder top = OpBuilder::atBlockEnd(module->getBody());
+  // The Hugging Face model, for checkpoints: moefold-compile keeps these
+  // entries of the module's metadata dictionary (kMetadataAttrName in
+  // MoEToRuntime/Passes.h) and the runtime copies them into the index.
+  (*module)->setAttr(
+      "moefold.metadata",
+      top.getDictionaryAttr(
+          {top.getNamedAttr("hf_architecture",
+                            top.getStringAttr(spec.architecture)),
+           top.getNamedAttr("hf_model_type",
+                            top.getStringAttr(spec.modelType))}));
 
   spmd::MeshOp::create(
       top, at("mesh"), "mesh", static_cast<uint64_t>(opts.world),

@@ -78,6 +78,13 @@ mfrt_status mfrt_safetensors_writer_write(mfrt_safetensors_writer *writer,
  * (simulating a full disk or a crash mid-write). -1 disables. */
 void mfrt_safetensors_set_write_fault(int64_t fail_after_bytes);
 
+/*--- checksums ----------------------------------------------------------*/
+/* SHA-256 (FIPS 180-4) of `size` bytes as 64 lowercase hex digits + NUL. */
+void mfrt_sha256_hex(const void *data, size_t size, char hex[65]);
+/* SHA-256 of the file at `path` (hex as above) and its size in bytes (`size`
+ * may be NULL). Unreadable file: MFRT_ERROR_IO. */
+mfrt_status mfrt_sha256_file(const char *path, char hex[65], uint64_t *size);
+
 #ifdef __cplusplus
 }
 #endif

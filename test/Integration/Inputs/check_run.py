@@ -10,15 +10,22 @@
                                        least FRACTION below step 0's
   check_run.py same A B                the (step, loss, grad_norm) of A and B
                                        are identical (bitwise: same text)
-  check_run.py tensors FILE            prints "name dtype shape" per tensor
+  check_run.py tensors FILE|DIR        prints "name dtype shape" per tensor
                                        and "meta key=value" per metadata entry
+                                       (a checkpoint directory: every shard's
+                                       tensors and the index's metadata)
+  check_run.py reindex DIR             recomputes the sizes and SHA-256 of a
+                                       checkpoint's index (after an edit)
+  check_run.py setmeta DIR KEY VALUE   sets a metadata entry of the index
   check_run.py reshape SRC DST NAME D0,D1,..
                                        copies a safetensors file, giving NAME
                                        another shape with the same size
 """
 
+import hashlib
 import json
 import math
+import os
 import struct
 import sys
 
@@ -76,7 +83,28 @@ def read_safetensors(path):
     return header, data[8 + n:]
 
 
+def read_index(path):
+    with open(os.path.join(path, "model.safetensors.index.json")) as f:
+        return json.load(f)
+
+
+def write_index(path, index):
+    with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
+        json.dump(index, f, indent=2)
+
+
 def tensors(path):
+    if os.path.isdir(path):
+        index = read_index(path)
+        for fname in sorted(index["files"]):
+            header, _ = read_safetensors(os.path.join(path, fname))
+            for name, info in header.items():
+                if name != "__metadata__":
+                    print("%s %s %s" % (name, info["dtype"], "x".join(
+                        str(d) for d in info["shape"])))
+        for k, v in sorted(index["metadata"].items()):
+            print("meta %s=%s" % (k, v))
+        return
     header, _ = read_safetensors(path)
     for name, info in header.items():
         if name == "__metadata__":
@@ -99,7 +127,23 @@ def reshape(src, dst, name, dims):
         f.write(struct.pack("<Q", len(text)) + text + body)
 
 
+def reindex(path):
+    index = read_index(path)
+    for fname, info in index["files"].items():
+        with open(os.path.join(path, fname), "rb") as f:
+            data = f.read()
+        info["size"] = len(data)
+        info["sha256"] = hashlib.sha256(data).hexdigest()
+    write_index(path, index)
+
+
+def setmeta(path, key, value):
+    index = read_index(path)
+    index["metadata"][key] = value
+    write_index(path, index)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"steps": steps, "initial": initial, "drop": drop, "same": same, "tensors": tensors,
-     "reshape": reshape}[cmd](*args)
+     "reshape": reshape, "reindex": reindex, "setmeta": setmeta}[cmd](*args)
