@@ -1479,6 +1479,12 @@ struct LocalTypeAnalysis::Impl {
                                      ? getKind(type, expected.axis)
                                      : OperandKind();
             if (type.state == State::Constant) {
+              // The same on every rank and without a gradient: it is what
+              // an R result promises too (e.g. the zero gradient of a
+              // router bias, which selection uses but nothing
+              // differentiates).
+              if (expected.kind == Kind::Replicate)
+                continue;
               actual.status = OperandKind::Have;
               actual.kind = Kind::Invariant;
             }

@@ -305,8 +305,12 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     OpTypingRule::Contraction overF{{1, 2}, {3}}, overTokens{{0}, {dout}};
     rule.contractions = {overF, overTokens, overTokens, overTokens};
     if (gated) {
+      // dgate = sum over tokens of x * sigmoid'(x @ gate) * <dout, mlp(x)>,
+      // and mlp(x) sums over F: split tokens (x with dout) or split hidden
+      // units (w_gate / w_up with w_down) both leave a share of the sum.
       rule.resultOperands.push_back(all);
-      rule.contractions.push_back(overTokens);
+      rule.contractions.push_back(
+          OpTypingRule::Contraction{{0, 1, 2}, {3, dout}, {}});
     }
     return rule;
   }
