@@ -287,6 +287,7 @@ extern "C" mfrt_status mfrt_comm_all_to_all(mfrt_comm_group *group,
   int64_t me = group->rank;
   int64_t sent = (sendTotal - countAt(send_counts, me)) * rowBytes;
   int64_t received = (recvTotal - countAt(recv_counts, me)) * rowBytes;
-  record(group, MFRT_COMM_ALL_TO_ALL, sent, received);
+  record(group, MFRT_COMM_ALL_TO_ALL, sent, received,
+         countAt(send_counts, me) * rowBytes);
   return MFRT_OK;
 }

@@ -66,11 +66,12 @@ int64_t firstFailingRank(MPI_Comm comm, bool failed, int64_t localRank,
 }
 
 void record(mfrt_comm_group *g, mfrt_comm_op op, int64_t sent,
-            int64_t received) {
+            int64_t received, int64_t local) {
   mfrt_comm_stats &s = g->stats[op];
   ++s.calls;
   s.bytes_sent += sent;
   s.bytes_received += received;
+  s.bytes_local += local;
 }
 
 } // namespace mfrt::comm

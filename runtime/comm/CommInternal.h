@@ -70,7 +70,7 @@ int64_t firstFailingRank(MPI_Comm comm, bool failed, int64_t localRank,
 
 /// Adds one call and its bytes to g's counters of `op`.
 void record(mfrt_comm_group *g, mfrt_comm_op op, int64_t sent,
-            int64_t received);
+            int64_t received, int64_t local = 0);
 
 //===-- watchdog ----------------------------------------------------------===//
 

@@ -49,7 +49,7 @@ extern "C" mfrt_status mfrt_comm_stats_get(const mfrt_comm_group *group, int op,
   }
   if (group && !checkGroup(check, group))
     return check.status();
-  mfrt_comm_stats sum = {0, 0, 0};
+  mfrt_comm_stats sum = {0, 0, 0, 0};
   for (const mfrt_comm_group *g : state().groups) {
     if (group && g != group)
       continue;
@@ -59,6 +59,7 @@ extern "C" mfrt_status mfrt_comm_stats_get(const mfrt_comm_group *group, int op,
       sum.calls += g->stats[k].calls;
       sum.bytes_sent += g->stats[k].bytes_sent;
       sum.bytes_received += g->stats[k].bytes_received;
+      sum.bytes_local += g->stats[k].bytes_local;
     }
   }
   *out = sum;
@@ -68,7 +69,7 @@ extern "C" mfrt_status mfrt_comm_stats_get(const mfrt_comm_group *group, int op,
 extern "C" void mfrt_comm_stats_reset(void) {
   for (mfrt_comm_group *g : state().groups)
     for (mfrt_comm_stats &s : g->stats)
-      s = mfrt_comm_stats{0, 0, 0};
+      s = mfrt_comm_stats{0, 0, 0, 0};
 }
 
 namespace {
@@ -133,11 +134,14 @@ extern "C" int64_t mfrt_comm_stats_json(char *buf, size_t size) {
       if (s.calls == 0)
         continue;
       w.put("%s\"%s\":{\"calls\":%lld,\"bytes_sent\":%lld,"
-            "\"bytes_received\":%lld}",
+            "\"bytes_received\":%lld",
             firstOp ? "" : ",", mfrt_comm_op_name(k),
             static_cast<long long>(s.calls),
             static_cast<long long>(s.bytes_sent),
             static_cast<long long>(s.bytes_received));
+      if (s.bytes_local)
+        w.put(",\"bytes_local\":%lld", static_cast<long long>(s.bytes_local));
+      w.put("%s", "}");
       firstOp = false;
     }
     w.put("%s", "}}");

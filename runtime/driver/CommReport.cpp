@@ -37,13 +37,18 @@ bool CommReport::afterStep(int64_t step, std::string &error) {
     error = "--comm-report: communication groups changed during a step";
     return false;
   }
-  // calls, bytes sent, bytes received per counter, every rank's in a row.
+  // calls, bytes sent, received and kept per counter, every rank's in a
+  // row.
+  constexpr size_t kFields = 4;
   size_t n = now.size();
-  std::vector<int64_t> mine(3 * n), all(3 * n * size_t(dist::worldSize()));
+  std::vector<int64_t> mine(kFields * n),
+      all(kFields * n * size_t(dist::worldSize()));
   for (size_t i = 0; i < n; ++i) {
-    mine[3 * i] = now[i].calls - before_[i].calls;
-    mine[3 * i + 1] = now[i].bytesSent - before_[i].bytesSent;
-    mine[3 * i + 2] = now[i].bytesReceived - before_[i].bytesReceived;
+    int64_t *f = &mine[kFields * i];
+    f[0] = now[i].calls - before_[i].calls;
+    f[1] = now[i].bytesSent - before_[i].bytesSent;
+    f[2] = now[i].bytesReceived - before_[i].bytesReceived;
+    f[3] = now[i].bytesLocal - before_[i].bytesLocal;
   }
   if (n == 0)
     return true;
@@ -59,18 +64,19 @@ bool CommReport::afterStep(int64_t step, std::string &error) {
   for (int64_t r = 0; r < dist::worldSize(); ++r) {
     std::fprintf(file_, "{\"step\":%lld,\"rank\":%lld,\"collectives\":[",
                  static_cast<long long>(step), static_cast<long long>(r));
-    const int64_t *row = all.data() + size_t(r) * 3 * n;
+    const int64_t *row = all.data() + size_t(r) * kFields * n;
     bool first = true;
     for (size_t i = 0; i < n; ++i) {
-      if (row[3 * i] == 0)
+      const int64_t *f = row + kFields * i;
+      if (f[0] == 0)
         continue;
       std::fprintf(file_,
                    "%s{\"group\":\"%s\",\"kind\":\"%s\",\"calls\":%lld,"
-                   "\"bytes_sent\":%lld,\"bytes_received\":%lld}",
+                   "\"bytes_sent\":%lld,\"bytes_received\":%lld,"
+                   "\"bytes_local\":%lld}",
                    first ? "" : ",", now[i].group.c_str(), now[i].kind.c_str(),
-                   static_cast<long long>(row[3 * i]),
-                   static_cast<long long>(row[3 * i + 1]),
-                   static_cast<long long>(row[3 * i + 2]));
+                   static_cast<long long>(f[0]), static_cast<long long>(f[1]),
+                   static_cast<long long>(f[2]), static_cast<long long>(f[3]));
       first = false;
     }
     std::fprintf(file_, "]}\n");

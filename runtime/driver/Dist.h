@@ -48,7 +48,7 @@ bool allGather(const mfrt_tensor &local, void *all, std::string &error);
 struct CommCounter {
   std::string group; ///< "dense.tp", "expert.ep", "world", ...
   std::string kind;  ///< "all_reduce", "all_to_all", ...
-  int64_t calls = 0, bytesSent = 0, bytesReceived = 0;
+  int64_t calls = 0, bytesSent = 0, bytesReceived = 0, bytesLocal = 0;
 };
 
 /// Every (group, kind) counter of this rank, in the same order on every

@@ -58,7 +58,8 @@ std::vector<CommCounter> commCounters() {
         continue;
       counters.push_back(CommCounter{mfrt_comm_group_name(g),
                                      mfrt_comm_op_name(k), s.calls,
-                                     s.bytes_sent, s.bytes_received});
+                                     s.bytes_sent, s.bytes_received,
+                                     s.bytes_local});
     }
   }
   return counters;

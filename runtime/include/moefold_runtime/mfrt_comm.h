@@ -67,6 +67,11 @@ typedef struct mfrt_comm_stats {
   int64_t calls;
   int64_t bytes_sent;
   int64_t bytes_received;
+  /* Rows of all_to_all a rank addresses to itself: a local copy, not
+   * traffic (0 for the other kinds). With bytes_sent it accounts for every
+   * row the rank sent, so a report can check that each token copy moved
+   * exactly once. */
+  int64_t bytes_local;
 } mfrt_comm_stats;
 
 /*--- lifetime -------------------------------------------------------------*/

@@ -2,6 +2,8 @@
 """Checks the runtime's per-step communication counters against the compiler.
 
   check_comm_report.py STATIC.json RUNTIME.jsonl [FUNCTION]
+  check_comm_report.py rows RUNTIME.jsonl GROUP BYTES
+
 
 STATIC.json: `moefold-opt --spmd-comm-report=json=true` of the per-rank
 program (one JSON object per function); RUNTIME.jsonl: the executable's
@@ -11,13 +13,45 @@ program (one JSON object per function); RUNTIME.jsonl: the executable's
 equal where the compiler's figure is exact and at most the compiler's bound
 where it is data-dependent (ragged all_to_all). Prints one line per step and
 rank and a summary; exits 1 on any disagreement.
+
+`rows`: every step, the all_to_all traffic of GROUP summed over the ranks,
+bytes sent plus bytes a rank kept for itself, must be exactly BYTES (each
+token copy moved once); prints the share of those bytes that left their
+rank, and what the naive scheme (`tp` copies of every row) would move is
+for the test to state.
 """
 
 import json
 import sys
 
 
+def rows(runtime_path, group, expected):
+    expected = int(expected)
+    per_step = {}
+    with open(runtime_path) as f:
+        for line in f:
+            rec = json.loads(line)
+            for c in rec["collectives"]:
+                if c["group"] == group and c["kind"] == "all_to_all":
+                    s = per_step.setdefault(rec["step"], [0, 0, set()])
+                    s[0] += c["bytes_sent"]
+                    s[1] += c["bytes_local"]
+                    s[2].add(rec["rank"])
+    failed = not per_step
+    for step, (sent, local, ranks) in sorted(per_step.items()):
+        total = sent + local
+        ok = total == expected
+        failed |= not ok
+        print(f"step {step}: {group} all_to_all over {len(ranks)} ranks: "
+              f"{total} bytes ({'==' if ok else '!='} {expected}), "
+              f"{sent / total:.3f} of them left their rank"
+              + ("" if ok else " FAIL"))
+    return 1 if failed else 0
+
+
 def main():
+    if sys.argv[1] == "rows":
+        return rows(sys.argv[2], sys.argv[3], sys.argv[4])
     static_path, runtime_path = sys.argv[1], sys.argv[2]
     function = sys.argv[3] if len(sys.argv) > 3 else "moefold_train_step"
     expected = None
