@@ -512,6 +512,82 @@ struct CrossEntropyGradLowering : RuntimePattern<moe::CrossEntropyGradOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Vocab-parallel cross-entropy
+//===----------------------------------------------------------------------===//
+
+/// The per-token statistics: logits [, offset] [, max | targets] -> [B, S].
+struct VocabMaxLowering : RuntimePattern<moe::VocabMaxOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabMaxOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    // The offset only identifies the shard; the maximum does not need it.
+    c.buffer(a.getLogits()).buffer(out);
+    c.call("vocab_max_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabSumExpLowering : RuntimePattern<moe::VocabSumExpOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabSumExpOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getMax()).buffer(out);
+    c.call("vocab_sumexp_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabTargetLogitLowering : RuntimePattern<moe::VocabTargetLogitOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabTargetLogitOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getOffset()).buffer(a.getTargets());
+    c.i64(op.getVocabSize()).buffer(out);
+    c.call("vocab_target_logit_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabCrossEntropyLowering : RuntimePattern<moe::VocabCrossEntropyOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabCrossEntropyOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getMax()).buffer(a.getSumexp()).buffer(a.getTargetLogit());
+    c.i64(op.getNumTokens()).buffer(out);
+    c.call("vocab_cross_entropy_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabCrossEntropyGradLowering
+    : RuntimePattern<moe::VocabCrossEntropyGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabCrossEntropyGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dlogits = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getOffset()).buffer(a.getTargets());
+    c.buffer(a.getMax()).buffer(a.getSumexp()).buffer(a.getDloss());
+    c.i64(op.getNumTokens()).buffer(dlogits);
+    c.call("vocab_cross_entropy_bwd", op.getType());
+    rw.replaceOp(op, dlogits);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Norm, clipping, optimizers
 //===----------------------------------------------------------------------===//
 
@@ -630,6 +706,11 @@ bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
       moe::SharedExpertGradOp::getOperationName(),
       moe::AuxLossGradOp::getOperationName(),
       moe::CrossEntropyGradOp::getOperationName(),
+      moe::VocabMaxOp::getOperationName(),
+      moe::VocabSumExpOp::getOperationName(),
+      moe::VocabTargetLogitOp::getOperationName(),
+      moe::VocabCrossEntropyOp::getOperationName(),
+      moe::VocabCrossEntropyGradOp::getOperationName(),
       moe::GlobalNormOp::getOperationName(),
       moe::ClipScaleOp::getOperationName(),
       moe::SGDStepOp::getOperationName(),
@@ -659,6 +740,8 @@ void moefold::lowering::populateMoEToRuntimePatterns(
       SwiGLUGradLowering, RouterGradLowering, DispatchGradLowering,
       ExpertsGradLowering, CombineGradLowering, SharedExpertGradLowering,
       AuxLossGradLowering, CrossEntropyGradLowering, GlobalNormLowering,
-      ClipScaleLowering, SGDStepLowering, AdamWStepLowering>(
+      ClipScaleLowering, SGDStepLowering, AdamWStepLowering, VocabMaxLowering,
+      VocabSumExpLowering, VocabTargetLogitLowering, VocabCrossEntropyLowering,
+      VocabCrossEntropyGradLowering>(
       converter, patterns.getContext(), state);
 }

@@ -25,6 +25,7 @@
 
 #include "moefold/Dialect/MoE/Transforms/Passes.h"
 
+#include "VocabParallel.h"
 #include "moefold/Dialect/MoE/Analysis/ShardingDecision.h"
 #include "moefold/Dialect/MoE/Analysis/ShardingRules.h"
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
@@ -273,6 +274,8 @@ private:
   DenseMap<Value, Placed> values;
   /// Every per-rank version of a global value made so far.
   DenseMap<Value, SmallVector<Placed, 1>> versions;
+  /// Reduced vocabulary statistics per local logits (VocabParallel.h).
+  VocabStatsCache vocabStats;
 };
 
 } // namespace
@@ -609,6 +612,29 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
   if (failed(sharding))
     return failure();
 
+  // A cross-entropy over logits split on the vocabulary: vocab-parallel
+  // (VocabParallel.cpp) when one axis splits it; over several axes the
+  // logits are gathered there first and the op runs on whole rows.
+  std::optional<VocabShard> vocab;
+  SmallVector<unsigned, 2> vocabAxes;
+  if (isa<CrossEntropyOp, CrossEntropyGradOp>(op)) {
+    unsigned v = rule->getOperand(0).dims.back().front();
+    for (const auto &[viewName, axis] : sharding->factorAxes[v])
+      if (info.ctx.getView(viewName).getAxisSize(axis) > 1)
+        vocabAxes.push_back(axis);
+    if (vocabAxes.size() == 1) {
+      const TensorPlacement &p = *sharding->operands[0];
+      RankedTensorType logits = getGlobalType(op->getOperand(0));
+      vocab = VocabShard{info.meshRef,
+                         p.getViewName(),
+                         info.getView(p).getAxis(vocabAxes[0]).name,
+                         info.getView(p).getAxisSize(vocabAxes[0]),
+                         logits.getShape().back(),
+                         getGlobalType(op->getOperand(1)).getNumElements()};
+    }
+  }
+  bool gatherVocab = vocabAxes.size() > 1;
+
   SmallVector<Value> localOperands;
   SmallVector<Placed, 4> placedOperands;
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
@@ -624,6 +650,9 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
           needed.set(a, AxisPlacement::partial());
       linear = true;
     }
+    if (gatherVocab && i == 0)
+      for (unsigned a : vocabAxes)
+        needed.set(a, AxisPlacement::replicate());
     FailureOr<Placed> local = getAs(operand, needed, op, linear);
     if (failed(local))
       return failure();
@@ -668,6 +697,10 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
     FailureOr<TensorPlacement> p = adjustResult(op, *rule, *sharding, r);
     if (failed(p))
       return failure();
+    if (gatherVocab)
+      for (unsigned a : vocabAxes)
+        if (p->getNumAxes() > a && (*p)[a].isShard())
+          p->set(a, AxisPlacement::replicate());
     resultTypes.push_back(
         info.getLocalType(cast<RankedTensorType>(result.getType()), *p));
     resultPlacements.push_back(*p);
@@ -691,28 +724,38 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
     return arith::MulFOp::create(builder, op->getLoc(), v, c);
   };
   double lossScale = 1.0;
-  if (auto ce = dyn_cast<CrossEntropyOp>(op))
+  // (The vocab-parallel ops take the global token count themselves.)
+  auto ce = dyn_cast<CrossEntropyOp>(op);
+  if (ce && !vocab)
     lossScale = tokenScale(ce.getTargets(), localOperands[1]);
-  if (auto ceGrad = dyn_cast<CrossEntropyGradOp>(op)) {
+  auto ceGrad = dyn_cast<CrossEntropyGradOp>(op);
+  if (ceGrad && !vocab) {
     double s = tokenScale(ceGrad.getTargets(), localOperands[1]);
     if (s != 1.0)
       localOperands[2] = scale(localOperands[2], s);
   }
 
-  Operation *clone = cloneLocal(op, localOperands, resultTypes);
-  // Whole units (attention heads): the local op counts this rank's.
-  for (auto [f, factor] : llvm::enumerate(rule->getFactors())) {
-    int64_t split = 1;
-    for (const auto &[viewName, axis] : sharding->factorAxes[f])
-      split *= info.ctx.getView(viewName).getAxisSize(axis);
-    if (split == 1)
-      continue;
-    for (const WholeUnitConstraint &unit : factor.wholeUnits)
-      clone->setAttr(unit.countName,
-                     builder.getI64IntegerAttr(unit.count / split));
+  SmallVector<Value> localResults;
+  if (vocab) {
+    localResults.push_back(emitVocabParallelCrossEntropy(
+        builder, op, *vocab, localOperands, vocabStats));
+  } else {
+    Operation *clone = cloneLocal(op, localOperands, resultTypes);
+    // Whole units (attention heads): the local op counts this rank's.
+    for (auto [f, factor] : llvm::enumerate(rule->getFactors())) {
+      int64_t split = 1;
+      for (const auto &[viewName, axis] : sharding->factorAxes[f])
+        split *= info.ctx.getView(viewName).getAxisSize(axis);
+      if (split == 1)
+        continue;
+      for (const WholeUnitConstraint &unit : factor.wholeUnits)
+        clone->setAttr(unit.countName,
+                       builder.getI64IntegerAttr(unit.count / split));
+    }
+    llvm::append_range(localResults, clone->getResults());
   }
   for (auto [r, result] : llvm::enumerate(op->getResults())) {
-    Value local = clone->getResult(r);
+    Value local = localResults[r];
     if (lossScale != 1.0)
       local = scale(local, lossScale);
     // A pending sum is P where an operand brought one in, V where the op

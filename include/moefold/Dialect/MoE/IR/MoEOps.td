@@ -495,6 +495,7 @@ def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure,
 
 include "moefold/Dialect/MoE/IR/MoEStateOps.td"
 include "moefold/Dialect/MoE/IR/MoEGradOps.td"
+include "moefold/Dialect/MoE/IR/MoEVocabOps.td"
 include "moefold/Dialect/MoE/IR/MoEOptimizerOps.td"
 
 #endif // MOEFOLD_DIALECT_MOE_IR_MOEOPS_TD
