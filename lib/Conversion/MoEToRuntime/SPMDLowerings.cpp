@@ -492,7 +492,8 @@ struct TensorConstantLowering : OpConversionPattern<arith::ConstantOp> {
       // A scalar (or an integer splat): one store per element.
       TypedAttr value = dense.getSplatValue<TypedAttr>();
       Value v = arith::ConstantOp::create(rw, loc, value);
-      // Integer splats of rank > 0 are refused by isSupportedTensorArith.
+      // Integer splats of rank > 1 are refused by isSupportedTensorArith
+      // (rank 1 is a table, above).
       if (tensor.getRank() != 0)
         return rw.notifyMatchFailure(op, "integer tensor splat");
       memref::StoreOp::create(rw, loc, v, out, ValueRange{});
