@@ -37,12 +37,12 @@
 // CHECK: return
 
 // tp = 1 (world 2 = dp 2): the vocabulary is whole on every rank and the
-// cross-entropy is the replicated op, as before, scaled to this rank's share.
+// cross-entropy is the op on whole rows, as before, over this rank's tokens
+// divided by the global count (this rank's share of the mean).
 // TP1-LABEL: func.func @moefold_train_step(
 // TP1-NOT: moe.vocab_
-// TP1: %[[CE:.*]] = moe.cross_entropy %{{.*}}, %{{.*}} : tensor<4x16x256xf32>, tensor<4x16xi32>
-// TP1: arith.mulf %[[CE]], %{{.*}} : tensor<f32>
-// TP1: moe.cross_entropy_grad %{{.*}} : tensor<4x16x256xf32>, tensor<4x16xi32>, tensor<f32>
+// TP1: moe.cross_entropy %{{.*}}, %{{.*}} num_tokens = 128 : tensor<4x16x256xf32>, tensor<4x16xi32>
+// TP1: moe.cross_entropy_grad %{{.*}} num_tokens = 128 : tensor<4x16x256xf32>, tensor<4x16xi32>, tensor<f32>
 // TP1-NOT: moe.vocab_
 
 // Without the all-reduce of the sums of exponentials, the checker rejects the

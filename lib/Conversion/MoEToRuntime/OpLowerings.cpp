@@ -262,10 +262,13 @@ struct AuxLossLowering : RuntimePattern<moe::AuxLossOp> {
   }
 };
 
-/// The divisor of the mean: the token count of the global batch (all of
-/// `targets` at global semantics).
-int64_t numTokensOf(Value targets) {
-  return cast<RankedTensorType>(targets.getType()).getNumElements();
+/// The divisor of the mean: the token count of the global batch, the op's
+/// `num_tokens` in a per-rank program, else all of `targets` (global
+/// semantics).
+template <typename OpTy> int64_t numTokensOf(OpTy op) {
+  if (std::optional<uint64_t> n = op.getNumTokens())
+    return static_cast<int64_t>(*n);
+  return cast<RankedTensorType>(op.getTargets().getType()).getNumElements();
 }
 
 struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
@@ -275,7 +278,7 @@ struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getLogits()).buffer(a.getTargets());
-    c.i64(numTokensOf(op.getTargets())).buffer(out);
+    c.i64(numTokensOf(op)).buffer(out);
     c.call("cross_entropy_fwd", op.getType());
     rw.replaceOp(op, out);
     return success();
@@ -504,7 +507,7 @@ struct CrossEntropyGradLowering : RuntimePattern<moe::CrossEntropyGradOp> {
     CallBuilder c(rw, op.getLoc(), state);
     Value dlogits = c.alloc(op.getType());
     c.buffer(a.getLogits()).buffer(a.getTargets()).buffer(a.getDloss());
-    c.i64(numTokensOf(op.getTargets())).buffer(dlogits);
+    c.i64(numTokensOf(op)).buffer(dlogits);
     c.call("cross_entropy_bwd", op.getType());
     rw.replaceOp(op, dlogits);
     return success();

@@ -19,7 +19,8 @@
 //
 // Where the local kernel differs from the global op (the vocabulary of an
 // embedding, the token count of a cross-entropy, heads of attention, the
-// norm of sharded gradients) the op is adapted here.
+// norm of sharded gradients) the op is adapted here; a cross-entropy over
+// logits split on the vocabulary is rewritten by VocabParallel.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -127,6 +128,19 @@ static spmd::ReductionKind toReduction(const placement::RedistStep &step) {
     return spmd::ReductionKind::Max;
   return step.scaleDivisor > 1 ? spmd::ReductionKind::Avg
                                : spmd::ReductionKind::Sum;
+}
+
+/// The token count a cross-entropy (or its gradient) at global semantics
+/// divides by: its `num_tokens`, else all of its targets.
+static int64_t getNumTokens(Operation *op) {
+  std::optional<uint64_t> n;
+  if (auto ce = dyn_cast<CrossEntropyOp>(op))
+    n = ce.getNumTokens();
+  else if (auto grad = dyn_cast<CrossEntropyGradOp>(op))
+    n = grad.getNumTokens();
+  if (n)
+    return static_cast<int64_t>(*n);
+  return cast<RankedTensorType>(op->getOperand(1).getType()).getNumElements();
 }
 
 static bool isCommunication(placement::CollectiveKind kind) {
@@ -629,8 +643,7 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
                          p.getViewName(),
                          info.getView(p).getAxis(vocabAxes[0]).name,
                          info.getView(p).getAxisSize(vocabAxes[0]),
-                         logits.getShape().back(),
-                         getGlobalType(op->getOperand(1)).getNumElements()};
+                         logits.getShape().back(), getNumTokens(op)};
     }
   }
   bool gatherVocab = vocabAxes.size() > 1;
@@ -706,35 +719,6 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
     resultPlacements.push_back(*p);
   }
 
-  // A loss over a split batch: the local kernel divides by the local token
-  // count; the global one is wanted (docs/partition.md, "The loss").
-  auto tokenScale = [&](Value targets, Value localTargets) {
-    int64_t global = getGlobalType(targets).getNumElements();
-    int64_t local =
-        cast<RankedTensorType>(localTargets.getType()).getNumElements();
-    return static_cast<double>(local) / static_cast<double>(global);
-  };
-  auto scale = [&](Value v, double factor) -> Value {
-    auto type = cast<RankedTensorType>(v.getType());
-    auto elementType = cast<FloatType>(type.getElementType());
-    Value c = arith::ConstantOp::create(
-        builder, op->getLoc(), type,
-        DenseElementsAttr::get(type,
-                               builder.getFloatAttr(elementType, factor)));
-    return arith::MulFOp::create(builder, op->getLoc(), v, c);
-  };
-  double lossScale = 1.0;
-  // (The vocab-parallel ops take the global token count themselves.)
-  auto ce = dyn_cast<CrossEntropyOp>(op);
-  if (ce && !vocab)
-    lossScale = tokenScale(ce.getTargets(), localOperands[1]);
-  auto ceGrad = dyn_cast<CrossEntropyGradOp>(op);
-  if (ceGrad && !vocab) {
-    double s = tokenScale(ceGrad.getTargets(), localOperands[1]);
-    if (s != 1.0)
-      localOperands[2] = scale(localOperands[2], s);
-  }
-
   SmallVector<Value> localResults;
   if (vocab) {
     localResults.push_back(emitVocabParallelCrossEntropy(
@@ -752,12 +736,18 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
         clone->setAttr(unit.countName,
                        builder.getI64IntegerAttr(unit.count / split));
     }
+    // A loss over a split batch is normalised by the global token count,
+    // not the local one (docs/partition.md, "The loss").
+    if (isa<CrossEntropyOp, CrossEntropyGradOp>(op)) {
+      int64_t global = getNumTokens(op);
+      if (cast<RankedTensorType>(localOperands[1].getType())
+              .getNumElements() != global)
+        clone->setAttr("num_tokens", builder.getI64IntegerAttr(global));
+    }
     llvm::append_range(localResults, clone->getResults());
   }
   for (auto [r, result] : llvm::enumerate(op->getResults())) {
     Value local = localResults[r];
-    if (lossScale != 1.0)
-      local = scale(local, lossScale);
     // A pending sum is P where an operand brought one in, V where the op
     // made it from split (or replicated) operands.
     const TensorPlacement &p = resultPlacements[r];
