@@ -173,3 +173,167 @@ extern "C" mfrt_status mfrt_cross_entropy_bwd(const mfrt_tensor *logits,
     return MFRT_OK;
   });
 }
+
+//===----------------------------------------------------------------------===//
+// Vocab-parallel cross-entropy (docs/partition.md, "Vocab-parallel
+// cross-entropy"): each rank holds logits [..., Vl], the vocabulary columns
+// [offset, offset + Vl). Per token, three statistics are reduced over the
+// vocabulary group (max, then sum of exp(l - max), then the target's logit,
+// zero on every rank but the one holding it); the loss and the gradient are
+// computed from them.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// logits [..., Vl] float with Vl > 0 and `stat` [...] of the same float
+/// type (`statName` for messages).
+bool checkVocabStat(ArgChecker &a, const mfrt_tensor *logits,
+                    const mfrt_tensor *stat, const char *statName) {
+  if (!a.floatTensor(logits, "logits") ||
+      !a.rankAtLeast(logits, "logits", 1) ||
+      !a.floatTensor(stat, statName) ||
+      !a.shape(stat, statName, Dims::of(logits).dropLast()))
+    return false;
+  if (lastDim(logits) == 0)
+    return a.fail("logits: the vocabulary shard is empty");
+  return true;
+}
+
+} // namespace
+
+extern "C" mfrt_status mfrt_vocab_max_fwd(const mfrt_tensor *logits,
+                                          const mfrt_tensor *max) {
+  ArgChecker a("mfrt_vocab_max_fwd");
+  if (!checkVocabStat(a, logits, max, "max"))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t t = rows(logits), v = lastDim(logits);
+    for (int64_t i = 0; i < t; ++i) {
+      const T *row = ptr<T>(logits) + i * v;
+      T m = row[0];
+      for (int64_t j = 1; j < v; ++j)
+        m = row[j] > m ? row[j] : m;
+      ptr<T>(max)[i] = m;
+    }
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_vocab_sumexp_fwd(const mfrt_tensor *logits,
+                                             const mfrt_tensor *max,
+                                             const mfrt_tensor *sumexp) {
+  ArgChecker a("mfrt_vocab_sumexp_fwd");
+  if (!checkVocabStat(a, logits, max, "max") ||
+      !checkVocabStat(a, logits, sumexp, "sumexp"))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t t = rows(logits), v = lastDim(logits);
+    for (int64_t i = 0; i < t; ++i) {
+      const T *row = ptr<T>(logits) + i * v;
+      double m = ptr<T>(max)[i], s = 0;
+      for (int64_t j = 0; j < v; ++j)
+        s += std::exp(double(row[j]) - m);
+      ptr<T>(sumexp)[i] = T(s);
+    }
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_vocab_target_logit_fwd(const mfrt_tensor *logits,
+                                                   const mfrt_tensor *targets,
+                                                   int64_t offset,
+                                                   int64_t vocab,
+                                                   const mfrt_tensor *out) {
+  ArgChecker a("mfrt_vocab_target_logit_fwd");
+  if (!checkVocabStat(a, logits, out, "out") ||
+      !a.indexTensor(targets, "targets") ||
+      !a.shape(targets, "targets", Dims::of(logits).dropLast()))
+    return a.status();
+  int64_t t = rows(logits), v = lastDim(logits);
+  if (offset < 0 || offset + v > vocab) {
+    a.fail("the shard [%lld, %lld) is not inside the vocabulary [0, %lld)",
+           static_cast<long long>(offset), static_cast<long long>(offset + v),
+           static_cast<long long>(vocab));
+    return a.status();
+  }
+  const int32_t *tg = ptr<int32_t>(targets);
+  for (int64_t i = 0; i < t; ++i)
+    if (tg[i] < 0 || tg[i] >= vocab) {
+      a.fail("targets: value %d at flat position %lld is outside [0, %lld)",
+             tg[i], static_cast<long long>(i), static_cast<long long>(vocab));
+      return a.status();
+    }
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < t; ++i) {
+      int64_t j = int64_t(tg[i]) - offset;
+      ptr<T>(out)[i] = j >= 0 && j < v ? ptr<T>(logits)[i * v + j] : T(0);
+    }
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status
+mfrt_vocab_cross_entropy_fwd(const mfrt_tensor *max, const mfrt_tensor *sumexp,
+                             const mfrt_tensor *target_logit,
+                             int64_t num_tokens, const mfrt_tensor *loss) {
+  ArgChecker a("mfrt_vocab_cross_entropy_fwd");
+  if (!a.floatTensor(max, "max") || !a.floatTensor(sumexp, "sumexp") ||
+      !a.shape(sumexp, "sumexp", Dims::of(max)) ||
+      !a.floatTensor(target_logit, "target_logit") ||
+      !a.shape(target_logit, "target_logit", Dims::of(max)) ||
+      !a.floatScalar(loss, "loss"))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t t = numel(max);
+    int64_t denom = num_tokens > 0 ? num_tokens : t;
+    double sum = 0;
+    for (int64_t i = 0; i < t; ++i)
+      sum += std::log(double(ptr<T>(sumexp)[i])) + double(ptr<T>(max)[i]) -
+             double(ptr<T>(target_logit)[i]);
+    *ptr<T>(loss) = denom ? T(sum / double(denom)) : T(0);
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_vocab_cross_entropy_bwd(
+    const mfrt_tensor *logits, const mfrt_tensor *targets, int64_t offset,
+    const mfrt_tensor *max, const mfrt_tensor *sumexp, const mfrt_tensor *dloss,
+    int64_t num_tokens, const mfrt_tensor *dlogits) {
+  ArgChecker a("mfrt_vocab_cross_entropy_bwd");
+  if (!checkVocabStat(a, logits, max, "max") ||
+      !checkVocabStat(a, logits, sumexp, "sumexp") ||
+      !a.indexTensor(targets, "targets") ||
+      !a.shape(targets, "targets", Dims::of(logits).dropLast()) ||
+      !a.floatScalar(dloss, "dloss") ||
+      !a.optFloat(dlogits, "dlogits", Dims::of(logits)))
+    return a.status();
+  if (offset < 0) {
+    a.fail("offset: expected a non-negative vocabulary offset, got %lld",
+           static_cast<long long>(offset));
+    return a.status();
+  }
+  if (!dlogits)
+    return MFRT_OK;
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t t = rows(logits), v = lastDim(logits);
+    int64_t denom = num_tokens > 0 ? num_tokens : t;
+    double scale = denom ? double(*ptr<T>(dloss)) / double(denom) : 0.0;
+    const int32_t *tg = ptr<int32_t>(targets);
+    for (int64_t i = 0; i < t; ++i) {
+      const T *row = ptr<T>(logits) + i * v;
+      T *d = ptr<T>(dlogits) + i * v;
+      double m = ptr<T>(max)[i], s = ptr<T>(sumexp)[i];
+      for (int64_t j = 0; j < v; ++j)
+        d[j] = T(scale * std::exp(double(row[j]) - m) / s);
+      int64_t j = int64_t(tg[i]) - offset;
+      if (j >= 0 && j < v)
+        d[j] -= T(scale);
+    }
+    return MFRT_OK;
+  });
+}

@@ -51,6 +51,12 @@ public:
     else
       *static_cast<float *>(t->data) = float(value);
   }
+  /// The value of a one-element i32 buffer (a vocabulary offset).
+  int64_t offset(int64_t rank, void *desc) {
+    const mfrt_tensor *t = i(rank, desc);
+    expectOne(t);
+    return *static_cast<const int32_t *>(t->data);
+  }
   /// Stores an i1 flag (one byte, 0 or 1).
   void setFlag(int64_t rank, void *desc, bool value) {
     *flagPtr(rank, desc) = value ? 1 : 0;
@@ -202,6 +208,27 @@ SHIM(cross_entropy_fwd, "moe.cross_entropy",
      c.check(mfrt_cross_entropy_fwd(c.f(M(logits)), c.i(M(targets)), num_tokens,
                                     c.f(M(out))));)
 
+// Vocab-parallel cross-entropy. The vocabulary offset arrives as this
+// rank's one-element i32 slice of the shards' offsets.
+SHIM(vocab_max_fwd, "moe.vocab_max", (MR(logits), MR(out)),
+     c.check(mfrt_vocab_max_fwd(c.f(M(logits)), c.f(M(out))));)
+
+SHIM(vocab_sumexp_fwd, "moe.vocab_sumexp", (MR(logits), MR(max), MR(out)),
+     c.check(mfrt_vocab_sumexp_fwd(c.f(M(logits)), c.f(M(max)),
+                                   c.f(M(out))));)
+
+SHIM(vocab_target_logit_fwd, "moe.vocab_target_logit",
+     (MR(logits), MR(offset), MR(targets), int64_t vocab_size, MR(out)),
+     c.check(mfrt_vocab_target_logit_fwd(c.f(M(logits)), c.i(M(targets)),
+                                         c.offset(M(offset)), vocab_size,
+                                         c.f(M(out))));)
+
+SHIM(vocab_cross_entropy_fwd, "moe.vocab_cross_entropy",
+     (MR(max), MR(sumexp), MR(target_logit), int64_t num_tokens, MR(out)),
+     c.check(mfrt_vocab_cross_entropy_fwd(c.f(M(max)), c.f(M(sumexp)),
+                                          c.f(M(target_logit)), num_tokens,
+                                          c.f(M(out))));)
+
 SHIM(fill_fwd, "moe.fill", (double value, MR(out)),
      c.check(mfrt_init_constant(c.f(M(out)), value));)
 
@@ -288,6 +315,13 @@ SHIM(cross_entropy_bwd, "moe.cross_entropy_grad",
      (MR(logits), MR(targets), MR(dloss), int64_t num_tokens, MR(dlogits)),
      c.check(mfrt_cross_entropy_bwd(c.f(M(logits)), c.i(M(targets)), num_tokens,
                                     c.f(M(dloss)), c.f(M(dlogits))));)
+
+SHIM(vocab_cross_entropy_bwd, "moe.vocab_cross_entropy_grad",
+     (MR(logits), MR(offset), MR(targets), MR(max), MR(sumexp), MR(dloss),
+      int64_t num_tokens, MR(dlogits)),
+     c.check(mfrt_vocab_cross_entropy_bwd(
+         c.f(M(logits)), c.i(M(targets)), c.offset(M(offset)), c.f(M(max)),
+         c.f(M(sumexp)), c.f(M(dloss)), num_tokens, c.f(M(dlogits))));)
 
 //===----------------------------------------------------------------------===//
 // Norm, clipping and optimizers

@@ -10,9 +10,9 @@
 // CHECK: moe.attention {{.*}} num_heads = 2 num_kv_heads = 1 causal : tensor<4x16x16xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>
 // CHECK: %[[SH:.*]] = moe.shared_expert
 // CHECK: spmd.all_reduce %[[SH]] over @mesh[dense] [tp] (V -> R) : tensor<4x16x64xf32>
-// The loss: this rank's share of the global mean, summed over dp.
-// CHECK: %[[CE:.*]] = moe.cross_entropy
-// CHECK: %[[SHARE:.*]] = arith.mulf %[[CE]], %{{.*}} : tensor<f32>
+// The loss: vocab-parallel over tp (the LM head's logits stay split), this
+// rank's share of the global mean, summed over dp.
+// CHECK: %[[SHARE:.*]] = moe.vocab_cross_entropy {{.*}} num_tokens = 128 : tensor<4x16xf32>
 // CHECK: spmd.all_reduce %[[SHARE]] over @mesh[dense] [dp] (V -> R) : tensor<f32>
 
 // CHECK: %[[G:.*]] = spmd.all_reduce %dweight over @mesh[dense] [dp] (V -> R) : tensor<64x64xf32>

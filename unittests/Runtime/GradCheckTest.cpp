@@ -293,6 +293,100 @@ TEST(GradCheck, CrossEntropyGlobalCount) {
   crossEntropyCase("cross_entropy num_tokens=24", 24);
 }
 
+// Vocab-parallel cross-entropy: the vocabulary of 8 split into shards of
+// 3, 3 and 2 columns (unequal, so offsets matter), the three statistics
+// reduced over the shards as the partitioned program does (max, then sum,
+// then sum), the loss from them. The loss must equal the whole-vocabulary
+// kernel's, and each shard's backward (from the reduced statistics) must be
+// the finite-difference gradient of the composed loss in that shard's
+// columns -- including the cross-shard terms through max and sumexp.
+struct VocabShards {
+  static constexpr int64_t b = 2, s = 3, v = 8, numTokens = 12;
+  std::vector<int64_t> offsets = {0, 3, 6}, widths = {3, 3, 2};
+  std::vector<T> logits;
+  Tensor<int32_t> tg{{b, s}, {0, 7, 3, 5, 2, 6}};
+  T max{{b, s}}, sumexp{{b, s}}, target{{b, s}}, loss{{1}};
+
+  VocabShards() {
+    for (size_t k = 0; k < widths.size(); ++k)
+      logits.push_back(randn<double>({b, s, widths[k]}, 200 + k));
+  }
+  /// The whole [b, s, v] logits, concatenated from the shards.
+  T whole() const {
+    T w({b, s, v});
+    for (int64_t t = 0; t < b * s; ++t)
+      for (size_t k = 0; k < widths.size(); ++k)
+        for (int64_t j = 0; j < widths[k]; ++j)
+          w[t * v + offsets[k] + j] = logits[k][t * widths[k] + j];
+    return w;
+  }
+  /// Per-shard statistics reduced over the shards (what the all_reduces do).
+  double forward() {
+    T part({b, s});
+    for (size_t k = 0; k < widths.size(); ++k) {
+      EXPECT_OK(mfrt_vocab_max_fwd(&logits[k].d, &part.d));
+      for (int64_t t = 0; t < b * s; ++t)
+        max[t] = k == 0 ? part[t] : std::max(max[t], part[t]);
+    }
+    for (size_t k = 0; k < widths.size(); ++k) {
+      EXPECT_OK(mfrt_vocab_sumexp_fwd(&logits[k].d, &max.d, &part.d));
+      for (int64_t t = 0; t < b * s; ++t)
+        sumexp[t] = (k == 0 ? 0.0 : sumexp[t]) + part[t];
+    }
+    for (size_t k = 0; k < widths.size(); ++k) {
+      EXPECT_OK(mfrt_vocab_target_logit_fwd(&logits[k].d, &tg.d, offsets[k], v,
+                                            &part.d));
+      for (int64_t t = 0; t < b * s; ++t)
+        target[t] = (k == 0 ? 0.0 : target[t]) + part[t];
+    }
+    EXPECT_OK(mfrt_vocab_cross_entropy_fwd(&max.d, &sumexp.d, &target.d,
+                                           numTokens, &loss.d));
+    return loss[0];
+  }
+};
+
+TEST(GradCheck, VocabParallelCrossEntropy) {
+  VocabShards x;
+  double got = x.forward();
+  T whole = x.whole(), ref({1});
+  ASSERT_OK(mfrt_cross_entropy_fwd(&whole.d, &x.tg.d, x.numTokens, &ref.d));
+  EXPECT_NEAR(got, ref[0], 1e-12 * std::fabs(ref[0]));
+
+  T dloss({1}, {0.8});
+  std::vector<T> grads;
+  for (size_t k = 0; k < x.widths.size(); ++k) {
+    grads.emplace_back(std::vector<int64_t>{x.b, x.s, x.widths[k]});
+    ASSERT_OK(mfrt_vocab_cross_entropy_bwd(&x.logits[k].d, &x.tg.d,
+                                           x.offsets[k], &x.max.d,
+                                           &x.sumexp.d, &dloss.d, x.numTokens,
+                                           &grads[k].d));
+  }
+  // The shards' gradients are the columns of the whole-vocabulary one.
+  T dwhole({x.b, x.s, x.v});
+  ASSERT_OK(mfrt_cross_entropy_bwd(&whole.d, &x.tg.d, x.numTokens, &dloss.d,
+                                   &dwhole.d));
+  for (int64_t t = 0; t < x.b * x.s; ++t)
+    for (size_t k = 0; k < x.widths.size(); ++k)
+      for (int64_t j = 0; j < x.widths[k]; ++j)
+        EXPECT_NEAR(grads[k][t * x.widths[k] + j],
+                    dwhole[t * x.v + x.offsets[k] + j], 1e-14);
+  double err = gradCheck("vocab_cross_entropy",
+                         {{"shard0", &x.logits[0], &grads[0]},
+                          {"shard1", &x.logits[1], &grads[1]},
+                          {"shard2", &x.logits[2], &grads[2]}},
+                         [&] { return 0.8 * x.forward(); });
+  EXPECT_LE(err, kTol);
+}
+
+// The target logit is zero on every shard but the one holding the target.
+TEST(GradCheck, VocabTargetLogitOutsideShard) {
+  T logits = randn<double>({1, 2, 3}, 210), out({1, 2});
+  Tensor<int32_t> tg({1, 2}, {2, 5});
+  ASSERT_OK(mfrt_vocab_target_logit_fwd(&logits.d, &tg.d, 3, 6, &out.d));
+  EXPECT_EQ(out[0], 0.0);
+  EXPECT_EQ(out[1], logits[3 + 2]);
+}
+
 TEST(GradCheck, Add) {
   T a = randn<double>({3, 2}, 90), b = randn<double>({3, 2}, 91);
   T r = randn<double>({3, 2}, 92), out({3, 2}), da({3, 2}), db({3, 2});

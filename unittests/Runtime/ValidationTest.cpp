@@ -283,6 +283,28 @@ TEST(Validation, Losses) {
                  "indices: value 5");
 }
 
+TEST(Validation, VocabParallelLosses) {
+  T logits({2, 3}), stat({2}), badStat({3}), loss({1}), empty({2, 0});
+  I tg({2}, {0, 6}), tgBad({2}, {0, 9});
+  EXPECT_INVALID(mfrt_vocab_max_fwd(&logits.d, &badStat.d),
+                 "max: expected shape [2]");
+  EXPECT_INVALID(mfrt_vocab_max_fwd(&empty.d, &stat.d),
+                 "the vocabulary shard is empty");
+  EXPECT_INVALID(mfrt_vocab_target_logit_fwd(&logits.d, &tgBad.d, 3, 9,
+                                             &stat.d),
+                 "targets: value 9 at flat position 1 is outside [0, 9)");
+  EXPECT_INVALID(mfrt_vocab_target_logit_fwd(&logits.d, &tg.d, 7, 9, &stat.d),
+                 "the shard [7, 10) is not inside the vocabulary [0, 9)");
+  EXPECT_INVALID(mfrt_vocab_cross_entropy_fwd(&stat.d, &badStat.d, &stat.d, 0,
+                                              &loss.d),
+                 "sumexp: expected shape [2]");
+  T dloss({1}), dlogits({2, 3});
+  EXPECT_INVALID(mfrt_vocab_cross_entropy_bwd(&logits.d, &tg.d, -1, &stat.d,
+                                              &stat.d, &dloss.d, 0,
+                                              &dlogits.d),
+                 "offset: expected a non-negative vocabulary offset");
+}
+
 // A failing call writes nothing into its outputs.
 TEST(Validation, FailureWritesNothing) {
   T table({4, 2}, {1, 1, 1, 1, 1, 1, 1, 1}), out({1, 2, 2});

@@ -180,7 +180,7 @@ void stripMoEAttributes(func::FuncOp func) {
 /// The batch geometry: [B, S] i32 tokens/targets of the entry functions
 /// (moefold_train_step, else moefold_eval, else the first public function
 /// taking two such tensors), the vocabulary and float type of the first
-/// cross-entropy.
+/// cross-entropy (or vocab-parallel target logit).
 Geometry findGeometry(ModuleOp module) {
   Geometry g;
   auto tokenShape = [](func::FuncOp f) -> std::optional<ArrayRef<int64_t>> {
@@ -201,17 +201,26 @@ Geometry findGeometry(ModuleOp module) {
   for (auto f : module.getOps<func::FuncOp>())
     if (!shape && f.isPublic() && !f.isExternal())
       shape = tokenShape(f);
-  moe::CrossEntropyOp ce;
-  module.walk([&](moe::CrossEntropyOp op) {
-    if (!ce)
-      ce = op;
+  // A vocab-parallel cross-entropy holds a shard of the logits: its target
+  // op names the whole vocabulary.
+  RankedTensorType logits;
+  int64_t vocab = 0;
+  module.walk([&](Operation *op) {
+    if (logits)
+      return;
+    if (auto ce = dyn_cast<moe::CrossEntropyOp>(op)) {
+      logits = cast<RankedTensorType>(ce.getLogits().getType());
+      vocab = logits.getShape().back();
+    } else if (auto target = dyn_cast<moe::VocabTargetLogitOp>(op)) {
+      logits = cast<RankedTensorType>(target.getLogits().getType());
+      vocab = target.getVocabSize();
+    }
   });
-  if (!shape || !ce)
+  if (!shape || !logits)
     return g;
-  auto logits = cast<RankedTensorType>(ce.getLogits().getType());
   g.batch = (*shape)[0];
   g.seqLen = (*shape)[1];
-  g.vocab = logits.getShape().back();
+  g.vocab = vocab;
   g.floatDtype = logits.getElementType().isF64() ? 1 : 0;
   return g;
 }

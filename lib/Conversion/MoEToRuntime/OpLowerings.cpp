@@ -276,10 +276,13 @@ struct AuxLossLowering : RuntimePattern<moe::AuxLossOp> {
   }
 };
 
-/// The divisor of the mean: the token count of the global batch (all of
-/// `targets` at global semantics).
-int64_t numTokensOf(Value targets) {
-  return cast<RankedTensorType>(targets.getType()).getNumElements();
+/// The divisor of the mean: the token count of the global batch, the op's
+/// `num_tokens` in a per-rank program, else all of `targets` (global
+/// semantics).
+template <typename OpTy> int64_t numTokensOf(OpTy op) {
+  if (std::optional<uint64_t> n = op.getNumTokens())
+    return static_cast<int64_t>(*n);
+  return cast<RankedTensorType>(op.getTargets().getType()).getNumElements();
 }
 
 struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
@@ -289,7 +292,7 @@ struct CrossEntropyLowering : RuntimePattern<moe::CrossEntropyOp> {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getLogits()).buffer(a.getTargets());
-    c.i64(numTokensOf(op.getTargets())).buffer(out);
+    c.i64(numTokensOf(op)).buffer(out);
     c.call("cross_entropy_fwd", op.getType());
     rw.replaceOp(op, out);
     return success();
@@ -556,8 +559,84 @@ struct CrossEntropyGradLowering : RuntimePattern<moe::CrossEntropyGradOp> {
     CallBuilder c(rw, op.getLoc(), state);
     Value dlogits = c.alloc(op.getType());
     c.buffer(a.getLogits()).buffer(a.getTargets()).buffer(a.getDloss());
-    c.i64(numTokensOf(op.getTargets())).buffer(dlogits);
+    c.i64(numTokensOf(op)).buffer(dlogits);
     c.call("cross_entropy_bwd", op.getType());
+    rw.replaceOp(op, dlogits);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Vocab-parallel cross-entropy
+//===----------------------------------------------------------------------===//
+
+/// The per-token statistics: logits [, offset] [, max | targets] -> [B, S].
+struct VocabMaxLowering : RuntimePattern<moe::VocabMaxOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabMaxOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    // The offset only identifies the shard; the maximum does not need it.
+    c.buffer(a.getLogits()).buffer(out);
+    c.call("vocab_max_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabSumExpLowering : RuntimePattern<moe::VocabSumExpOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabSumExpOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getMax()).buffer(out);
+    c.call("vocab_sumexp_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabTargetLogitLowering : RuntimePattern<moe::VocabTargetLogitOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabTargetLogitOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getOffset()).buffer(a.getTargets());
+    c.i64(op.getVocabSize()).buffer(out);
+    c.call("vocab_target_logit_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabCrossEntropyLowering : RuntimePattern<moe::VocabCrossEntropyOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabCrossEntropyOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value out = c.alloc(op.getType());
+    c.buffer(a.getMax()).buffer(a.getSumexp()).buffer(a.getTargetLogit());
+    c.i64(op.getNumTokens()).buffer(out);
+    c.call("vocab_cross_entropy_fwd", op.getType());
+    rw.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct VocabCrossEntropyGradLowering
+    : RuntimePattern<moe::VocabCrossEntropyGradOp> {
+  using RuntimePattern::RuntimePattern;
+  LogicalResult matchAndRewrite(moe::VocabCrossEntropyGradOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    CallBuilder c(rw, op.getLoc(), state);
+    Value dlogits = c.alloc(op.getType());
+    c.buffer(a.getLogits()).buffer(a.getOffset()).buffer(a.getTargets());
+    c.buffer(a.getMax()).buffer(a.getSumexp()).buffer(a.getDloss());
+    c.i64(op.getNumTokens()).buffer(dlogits);
+    c.call("vocab_cross_entropy_bwd", op.getType());
     rw.replaceOp(op, dlogits);
     return success();
   }
@@ -683,6 +762,11 @@ bool moefold::lowering::hasRuntimeLowering(StringRef opName) {
       moe::SharedExpertGradOp::getOperationName(),
       moe::AuxLossGradOp::getOperationName(),
       moe::CrossEntropyGradOp::getOperationName(),
+      moe::VocabMaxOp::getOperationName(),
+      moe::VocabSumExpOp::getOperationName(),
+      moe::VocabTargetLogitOp::getOperationName(),
+      moe::VocabCrossEntropyOp::getOperationName(),
+      moe::VocabCrossEntropyGradOp::getOperationName(),
       moe::GlobalNormOp::getOperationName(),
       moe::ClipScaleOp::getOperationName(),
       moe::SGDStepOp::getOperationName(),
@@ -716,6 +800,8 @@ void moefold::lowering::populateMoEToRuntimePatterns(
       ExpertsGradLowering, CombineGradLowering, SharedExpertGradLowering,
       AuxLossGradLowering, CrossEntropyGradLowering, GlobalNormLowering,
       ClipScaleLowering, SGDStepLowering, AdamWStepLowering, PackLowering,
-      UnpackLowering>(
+      UnpackLowering, VocabMaxLowering, VocabSumExpLowering,
+      VocabTargetLogitLowering, VocabCrossEntropyLowering,
+      VocabCrossEntropyGradLowering>(
       converter, patterns.getContext(), state);
 }

@@ -16,7 +16,9 @@
 //    no-op; spmd.reinterpret is a no-op.
 //  - the arith/math ops on 0-d tensors moe-partition emits (the loss share
 //    `local / global`, squares and the square root of the gradient norm):
-//    a load, the scalar op and a store.
+//    a load, the scalar op and a store; and the small 1-d integer tables
+//    it slices per rank (the vocabulary offsets of a vocab-parallel
+//    cross-entropy, spmd.convert R -> V): one store per element.
 //
 //===----------------------------------------------------------------------===//
 
@@ -248,6 +250,10 @@ LogicalResult moefold::lowering::collectDistribution(ModuleOp module,
   return success(ok);
 }
 
+/// The largest 1-d integer table lowered element by element (tables are
+/// indexed by a rank's coordinate on an axis: a handful of elements).
+static constexpr int64_t kMaxIntTableElements = 4096;
+
 bool moefold::lowering::isSupportedTensorArith(Operation *op,
                                                std::string &why) {
   auto isScalarFloat = [](Type t) {
@@ -259,15 +265,16 @@ bool moefold::lowering::isSupportedTensorArith(Operation *op,
     auto tensor = dyn_cast<RankedTensorType>(cst.getType());
     auto dense = dyn_cast<DenseElementsAttr>(cst.getValue());
     Type e = tensor ? tensor.getElementType() : Type();
-    // Integer splats: scalars and short count vectors (the per-peer counts
-    // of an expert-parallel all_to_all), stored element by element.
+    bool isInt = e && (e.isInteger(32) || e.isInteger(64));
     if (tensor && dense && dense.isSplat() && tensor.hasStaticShape() &&
-        (e.isF32() || e.isF64() ||
-         (tensor.getRank() <= 1 && tensor.getNumElements() <= 64 &&
-          (e.isInteger(32) || e.isInteger(64)))))
+        (e.isF32() || e.isF64() || (tensor.getRank() == 0 && isInt)))
       return true;
-    why = "only splat f32/f64 tensors and i32/i64 splats of at most 64 "
-          "elements are lowered";
+    if (tensor && dense && isInt && tensor.getRank() == 1 &&
+        tensor.hasStaticShape() &&
+        tensor.getNumElements() <= kMaxIntTableElements)
+      return true;
+    why = "only splat f32/f64 tensors, 0-d i32/i64 constants and 1-d i32/i64 "
+          "tables of at most 4096 elements are lowered";
     return false;
   }
   if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
@@ -459,9 +466,25 @@ struct TensorConstantLowering : OpConversionPattern<arith::ConstantOp> {
                                 ConversionPatternRewriter &rw) const override {
     auto tensor = dyn_cast<RankedTensorType>(op.getType());
     auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
-    if (!tensor || !dense || !dense.isSplat())
+    if (!tensor || !dense)
       return failure();
     Location loc = op.getLoc();
+    if (!dense.isSplat() || (tensor.getRank() == 1 &&
+                             !isa<FloatType>(tensor.getElementType()))) {
+      // A 1-d integer table: one store per element.
+      if (tensor.getRank() != 1 || isa<FloatType>(tensor.getElementType()))
+        return rw.notifyMatchFailure(op, "non-splat constant");
+      Value out = memref::AllocOp::create(rw, loc, memrefTypeOf(tensor),
+                                          rw.getI64IntegerAttr(64));
+      for (auto [i, value] : llvm::enumerate(dense.getValues<APInt>())) {
+        Value index = arith::ConstantIndexOp::create(rw, loc, i);
+        Value v = arith::ConstantOp::create(
+            rw, loc, IntegerAttr::get(tensor.getElementType(), value));
+        memref::StoreOp::create(rw, loc, v, out, ValueRange{index});
+      }
+      rw.replaceOp(op, out);
+      return success();
+    }
     Value out = memref::AllocOp::create(rw, loc, memrefTypeOf(tensor),
                                         rw.getI64IntegerAttr(64));
     Type e = tensor.getElementType();
@@ -469,14 +492,11 @@ struct TensorConstantLowering : OpConversionPattern<arith::ConstantOp> {
       // A scalar (or an integer splat): one store per element.
       TypedAttr value = dense.getSplatValue<TypedAttr>();
       Value v = arith::ConstantOp::create(rw, loc, value);
-      // Integer splats of rank 1 are short (isSupportedTensorArith).
-      if (tensor.getRank() == 0)
-        memref::StoreOp::create(rw, loc, v, out, ValueRange{});
-      for (int64_t i = 0, n = tensor.getRank() == 1 ? tensor.getDimSize(0) : 0;
-           i < n; ++i) {
-        Value index = arith::ConstantIndexOp::create(rw, loc, i);
-        memref::StoreOp::create(rw, loc, v, out, ValueRange{index});
-      }
+      // Integer splats of rank > 1 are refused by isSupportedTensorArith
+      // (rank 1 is a table, above).
+      if (tensor.getRank() != 0)
+        return rw.notifyMatchFailure(op, "integer tensor splat");
+      memref::StoreOp::create(rw, loc, v, out, ValueRange{});
     } else {
       CallBuilder c(rw, loc, state);
       c.f64(dense.getSplatValue<APFloat>().convertToDouble()).buffer(out);

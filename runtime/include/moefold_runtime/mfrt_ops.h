@@ -228,6 +228,40 @@ mfrt_status mfrt_cross_entropy_bwd(const mfrt_tensor *logits,
                                    const mfrt_tensor *dloss,
                                    const mfrt_tensor *dlogits);
 
+/*--- vocab-parallel cross-entropy ----------------------------------------*/
+/* A rank holds logits [..., Vl]: the vocabulary columns [offset, offset+Vl).
+ * The statistics are per token ([...], the logits' float type); the program
+ * reduces each over the vocabulary group before the next is computed
+ * (docs/partition.md, "Vocab-parallel cross-entropy"). */
+/* max[t] = max_j logits[t, j] (reduced with MAX). */
+mfrt_status mfrt_vocab_max_fwd(const mfrt_tensor *logits,
+                               const mfrt_tensor *max);
+/* sumexp[t] = sum_j exp(logits[t, j] - max[t]), max the reduced one
+ * (reduced with SUM). */
+mfrt_status mfrt_vocab_sumexp_fwd(const mfrt_tensor *logits,
+                                  const mfrt_tensor *max,
+                                  const mfrt_tensor *sumexp);
+/* out[t] = logits[t, targets[t] - offset] when the target falls in this
+ * shard, else 0 (reduced with SUM). targets i32 in [0, vocab). */
+mfrt_status mfrt_vocab_target_logit_fwd(const mfrt_tensor *logits,
+                                        const mfrt_tensor *targets,
+                                        int64_t offset, int64_t vocab,
+                                        const mfrt_tensor *out);
+/* loss = sum_t (log sumexp[t] + max[t] - target_logit[t]) / N, N as in
+ * mfrt_cross_entropy_fwd; from the reduced statistics. */
+mfrt_status mfrt_vocab_cross_entropy_fwd(const mfrt_tensor *max,
+                                         const mfrt_tensor *sumexp,
+                                         const mfrt_tensor *target_logit,
+                                         int64_t num_tokens,
+                                         const mfrt_tensor *loss);
+/* dlogits[t, j] = dloss / N * (exp(logits[t, j] - max[t]) / sumexp[t]
+ *                 - [targets[t] == offset + j]), from the reduced max and
+ * sumexp: this rank's columns of the global gradient. */
+mfrt_status mfrt_vocab_cross_entropy_bwd(
+    const mfrt_tensor *logits, const mfrt_tensor *targets, int64_t offset,
+    const mfrt_tensor *max, const mfrt_tensor *sumexp,
+    const mfrt_tensor *dloss, int64_t num_tokens, const mfrt_tensor *dlogits);
+
 /*--- add ----------------------------------------------------------------*/
 /* out = a + b, all the same shape (out may alias a or b). */
 mfrt_status mfrt_add_fwd(const mfrt_tensor *a, const mfrt_tensor *b,

@@ -132,6 +132,18 @@ func.func private @losses(%probs: tensor<2x3x8xf32>, %indices: tensor<2x3x2xi32>
   return %loss : tensor<f32>
 }
 
+// A per-rank cross-entropy over 6 of 24 tokens divides by its num_tokens.
+// CHECK-LABEL: func.func private @loss_share
+// CHECK: %[[N24:.*]] = arith.constant 24 : i64
+// CHECK: call @mfrt_mlir_cross_entropy_fwd_f32(%{{.*}}, %{{.*}}, %[[N24]], %{{.*}})
+// CHECK: %[[G24:.*]] = arith.constant 24 : i64
+// CHECK: call @mfrt_mlir_cross_entropy_bwd_f32(%{{.*}}, %{{.*}}, %{{.*}}, %[[G24]], %{{.*}})
+func.func private @loss_share(%logits: tensor<2x3x16xf32>, %targets: tensor<2x3xi32>, %dl: tensor<f32>) -> (tensor<f32>, tensor<2x3x16xf32>) {
+  %ce = moe.cross_entropy %logits, %targets num_tokens = 24 : tensor<2x3x16xf32>, tensor<2x3xi32>
+  %d = moe.cross_entropy_grad %logits, %targets, %dl num_tokens = 24 : tensor<2x3x16xf32>, tensor<2x3xi32>, tensor<f32>
+  return %ce, %d : tensor<f32>, tensor<2x3x16xf32>
+}
+
 // Every shim is declared once, private, with unranked memref arguments.
 // CHECK-DAG: func.func private @mfrt_mlir_embedding_fwd_f32(memref<*xf32>, memref<*xi32>, memref<*xf32>)
 // CHECK-DAG: func.func private @mfrt_mlir_rms_norm_fwd_f64(memref<*xf64>, memref<*xf64>, f64, memref<*xf64>)

@@ -32,6 +32,16 @@ func.func private @negative_tensor_arith(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// Integer constants are scalars or small 1-d tables (per-rank offsets sliced
+// by spmd.convert); a 2-d table has no lowering.
+func.func private @negative_integer_table(%x: tensor<4xf32>) -> tensor<2x2xi32> {
+  // expected-error @+1 {{'arith.constant' on 'tensor<2x2xi32>' has no lowering to the runtime: only splat f32/f64 tensors, 0-d i32/i64 constants and 1-d i32/i64 tables of at most 4096 elements are lowered}}
+  %t = arith.constant dense<[[0, 1], [2, 3]]> : tensor<2x2xi32>
+  return %t : tensor<2x2xi32>
+}
+
+// -----
+
 // A slice of a global tensor must say which slice: without a placement the
 // runtime could not initialise, load or gather it. The moe.param verifier
 // catches it before the lowering sees it.

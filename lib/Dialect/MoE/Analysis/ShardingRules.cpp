@@ -596,10 +596,14 @@ static void buildAuxLoss(B &b, bool isGrad) {
 static void buildCrossEntropy(B &b, bool isGrad) {
   // logits [B, S, V], targets [B, S] (-> scalar | dloss -> dlogits). The
   // loss is a sum over tokens (normalised by the global count): tokens are a
-  // reduction; the vocabulary is replicated-only in v1.
+  // reduction. The vocabulary may be split (a vocab-parallel LM head):
+  // moe-partition then reduces three per-token statistics over the
+  // vocabulary axes (max, sum of exponentials, target logit), so every rank
+  // of them holds the whole loss -- it does not depend on the split, which
+  // is not a pending sum -- and its own columns of the gradient.
   unsigned rank = b.operandRank(0);
   SmallVector<unsigned, 4> lead = b.leading(0, rank - 1);
-  unsigned v = b.replicatedOnly("v", b.operandDim(0, rank - 1));
+  unsigned v = b.factor("v", b.operandDim(0, rank - 1));
   b.operand(0, append(lead, {v}));
   b.operand(1, dimsOf(lead));
   if (isGrad) {
@@ -608,6 +612,7 @@ static void buildCrossEntropy(B &b, bool isGrad) {
     b.linear({2}, {0});
   } else {
     b.result(0, {});
+    b.independentOf(0, v);
   }
 }
 

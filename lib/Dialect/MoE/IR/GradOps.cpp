@@ -189,7 +189,9 @@ LogicalResult CrossEntropyGradOp::verify() {
   OpDiag diag(*this);
   FailureOr<RankedTensorType> loss =
       checkCrossEntropy(diag, getLogits().getType(), getTargets().getType());
-  if (failed(loss))
+  if (failed(loss) ||
+      failed(checkCrossEntropyTokens(diag, getNumTokens(),
+                                     getTargets().getType())))
     return failure();
   return verifyGradType(diag, getDloss().getType(), "dloss", "[]", *loss);
 }

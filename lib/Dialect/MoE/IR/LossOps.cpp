@@ -104,7 +104,23 @@ moefold::moe::detail::checkCrossEntropy(const OpDiag &diag, Type logitsType,
                                getLossElementType(logits->getElementType()));
 }
 
+LogicalResult moefold::moe::detail::checkCrossEntropyTokens(
+    const OpDiag &diag, std::optional<uint64_t> numTokens, Type targetsType) {
+  if (!numTokens)
+    return success();
+  int64_t local = cast<RankedTensorType>(targetsType).getNumElements();
+  auto n = static_cast<int64_t>(*numTokens);
+  if (n <= 0 || n < local)
+    return diag.error("num_tokens = ", n,
+                      " must be positive and at least the ", local,
+                      " tokens of the targets");
+  return success();
+}
+
 LogicalResult CrossEntropyOp::verify() {
-  return checkCrossEntropy(OpDiag(*this), getLogits().getType(),
-                           getTargets().getType());
+  OpDiag diag(*this);
+  if (failed(checkCrossEntropy(diag, getLogits().getType(),
+                               getTargets().getType())))
+    return failure();
+  return checkCrossEntropyTokens(diag, getNumTokens(), getTargets().getType());
 }

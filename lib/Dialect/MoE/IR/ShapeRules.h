@@ -82,6 +82,11 @@ checkAuxLoss(const OpDiag &diag, mlir::Type probs, mlir::Type indices,
 
 mlir::FailureOr<mlir::RankedTensorType>
 checkCrossEntropy(const OpDiag &diag, mlir::Type logits, mlir::Type targets);
+/// An explicit `num_tokens` (the global count a per-rank mean divides by)
+/// covers at least the targets' tokens.
+mlir::LogicalResult checkCrossEntropyTokens(const OpDiag &diag,
+                                            std::optional<uint64_t> numTokens,
+                                            mlir::Type targets);
 
 /// Checks that the gradient `grad` (named `name`, e.g. "dout") has the type
 /// of the forward value it is the gradient of, `forward` (whose layout, e.g.

@@ -227,7 +227,8 @@ LogicalResult CrossEntropyOp::buildVJP(OpBuilder &builder,
   initOperandGrads(*this, operandGrads);
   if (!resultGrads[0])
     return success();
-  operandGrads[0] = CrossEntropyGradOp::create(builder, getLoc(), getLogits(),
-                                               getTargets(), resultGrads[0]);
+  operandGrads[0] =
+      CrossEntropyGradOp::create(builder, getLoc(), getLogits(), getTargets(),
+                                 resultGrads[0], getNumTokensAttr());
   return success();
 }

@@ -19,14 +19,15 @@
 //
 // Where the local kernel differs from the global op (the vocabulary of an
 // embedding, the token count of a cross-entropy, heads of attention, the
-// norm of sharded gradients) the op is adapted here.
+// norm of sharded gradients) the op is adapted here; a cross-entropy over
+// logits split on the vocabulary is rewritten by VocabParallel.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "moefold/Dialect/MoE/Transforms/Passes.h"
 
 #include "ExpertParallel.h"
-
+#include "VocabParallel.h"
 #include "moefold/Dialect/MoE/Analysis/ShardingDecision.h"
 #include "moefold/Dialect/MoE/Analysis/ShardingRules.h"
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
@@ -127,6 +128,19 @@ static spmd::ReductionKind toReduction(const placement::RedistStep &step) {
     return spmd::ReductionKind::Max;
   return step.scaleDivisor > 1 ? spmd::ReductionKind::Avg
                                : spmd::ReductionKind::Sum;
+}
+
+/// The token count a cross-entropy (or its gradient) at global semantics
+/// divides by: its `num_tokens`, else all of its targets.
+static int64_t getNumTokens(Operation *op) {
+  std::optional<uint64_t> n;
+  if (auto ce = dyn_cast<CrossEntropyOp>(op))
+    n = ce.getNumTokens();
+  else if (auto grad = dyn_cast<CrossEntropyGradOp>(op))
+    n = grad.getNumTokens();
+  if (n)
+    return static_cast<int64_t>(*n);
+  return cast<RankedTensorType>(op->getOperand(1).getType()).getNumElements();
 }
 
 static bool isCommunication(placement::CollectiveKind kind) {
@@ -275,6 +289,8 @@ private:
   DenseMap<Value, SmallVector<Placed, 1>> versions;
   /// The folded dispatch (ep > 1) and its side table.
   partition::ExpertParallel expertParallel;
+  /// Reduced vocabulary statistics per local logits (VocabParallel.h).
+  VocabStatsCache vocabStats;
 };
 
 } // namespace
@@ -612,6 +628,28 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
   if (failed(sharding))
     return failure();
 
+  // A cross-entropy over logits split on the vocabulary: vocab-parallel
+  // (VocabParallel.cpp) when one axis splits it; over several axes the
+  // logits are gathered there first and the op runs on whole rows.
+  std::optional<VocabShard> vocab;
+  SmallVector<unsigned, 2> vocabAxes;
+  if (isa<CrossEntropyOp, CrossEntropyGradOp>(op)) {
+    unsigned v = rule->getOperand(0).dims.back().front();
+    for (const auto &[viewName, axis] : sharding->factorAxes[v])
+      if (info.ctx.getView(viewName).getAxisSize(axis) > 1)
+        vocabAxes.push_back(axis);
+    if (vocabAxes.size() == 1) {
+      const TensorPlacement &p = *sharding->operands[0];
+      RankedTensorType logits = getGlobalType(op->getOperand(0));
+      vocab = VocabShard{info.meshRef,
+                         p.getViewName(),
+                         info.getView(p).getAxis(vocabAxes[0]).name,
+                         info.getView(p).getAxisSize(vocabAxes[0]),
+                         logits.getShape().back(), getNumTokens(op)};
+    }
+  }
+  bool gatherVocab = vocabAxes.size() > 1;
+
   SmallVector<Value> localOperands;
   SmallVector<Placed, 4> placedOperands;
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
@@ -627,6 +665,9 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
           needed.set(a, AxisPlacement::partial());
       linear = true;
     }
+    if (gatherVocab && i == 0)
+      for (unsigned a : vocabAxes)
+        needed.set(a, AxisPlacement::replicate());
     FailureOr<Placed> local = getAs(operand, needed, op, linear);
     if (failed(local))
       return failure();
@@ -671,53 +712,44 @@ LogicalResult FunctionPartitioner::partitionWithRule(Operation *op) {
     FailureOr<TensorPlacement> p = adjustResult(op, *rule, *sharding, r);
     if (failed(p))
       return failure();
+    if (gatherVocab)
+      for (unsigned a : vocabAxes)
+        if (p->getNumAxes() > a && (*p)[a].isShard())
+          p->set(a, AxisPlacement::replicate());
     resultTypes.push_back(
         info.getLocalType(cast<RankedTensorType>(result.getType()), *p));
     resultPlacements.push_back(*p);
   }
 
-  // A loss over a split batch: the local kernel divides by the local token
-  // count; the global one is wanted (docs/partition.md, "The loss").
-  auto tokenScale = [&](Value targets, Value localTargets) {
-    int64_t global = getGlobalType(targets).getNumElements();
-    int64_t local =
-        cast<RankedTensorType>(localTargets.getType()).getNumElements();
-    return static_cast<double>(local) / static_cast<double>(global);
-  };
-  auto scale = [&](Value v, double factor) -> Value {
-    auto type = cast<RankedTensorType>(v.getType());
-    auto elementType = cast<FloatType>(type.getElementType());
-    Value c = arith::ConstantOp::create(
-        builder, op->getLoc(), type,
-        DenseElementsAttr::get(type,
-                               builder.getFloatAttr(elementType, factor)));
-    return arith::MulFOp::create(builder, op->getLoc(), v, c);
-  };
-  double lossScale = 1.0;
-  if (auto ce = dyn_cast<CrossEntropyOp>(op))
-    lossScale = tokenScale(ce.getTargets(), localOperands[1]);
-  if (auto ceGrad = dyn_cast<CrossEntropyGradOp>(op)) {
-    double s = tokenScale(ceGrad.getTargets(), localOperands[1]);
-    if (s != 1.0)
-      localOperands[2] = scale(localOperands[2], s);
-  }
-
-  Operation *clone = cloneLocal(op, localOperands, resultTypes);
-  // Whole units (attention heads): the local op counts this rank's.
-  for (auto [f, factor] : llvm::enumerate(rule->getFactors())) {
-    int64_t split = 1;
-    for (const auto &[viewName, axis] : sharding->factorAxes[f])
-      split *= info.ctx.getView(viewName).getAxisSize(axis);
-    if (split == 1)
-      continue;
-    for (const WholeUnitConstraint &unit : factor.wholeUnits)
-      clone->setAttr(unit.countName,
-                     builder.getI64IntegerAttr(unit.count / split));
+  SmallVector<Value> localResults;
+  if (vocab) {
+    localResults.push_back(emitVocabParallelCrossEntropy(
+        builder, op, *vocab, localOperands, vocabStats));
+  } else {
+    Operation *clone = cloneLocal(op, localOperands, resultTypes);
+    // Whole units (attention heads): the local op counts this rank's.
+    for (auto [f, factor] : llvm::enumerate(rule->getFactors())) {
+      int64_t split = 1;
+      for (const auto &[viewName, axis] : sharding->factorAxes[f])
+        split *= info.ctx.getView(viewName).getAxisSize(axis);
+      if (split == 1)
+        continue;
+      for (const WholeUnitConstraint &unit : factor.wholeUnits)
+        clone->setAttr(unit.countName,
+                       builder.getI64IntegerAttr(unit.count / split));
+    }
+    // A loss over a split batch is normalised by the global token count,
+    // not the local one (docs/partition.md, "The loss").
+    if (isa<CrossEntropyOp, CrossEntropyGradOp>(op)) {
+      int64_t global = getNumTokens(op);
+      if (cast<RankedTensorType>(localOperands[1].getType())
+              .getNumElements() != global)
+        clone->setAttr("num_tokens", builder.getI64IntegerAttr(global));
+    }
+    llvm::append_range(localResults, clone->getResults());
   }
   for (auto [r, result] : llvm::enumerate(op->getResults())) {
-    Value local = clone->getResult(r);
-    if (lossScale != 1.0)
-      local = scale(local, lossScale);
+    Value local = localResults[r];
     // A pending sum is P where an operand brought one in, V where the op
     // made it from split (or replicated) operands.
     const TensorPlacement &p = resultPlacements[r];

@@ -50,6 +50,11 @@ enum class RuleId {
   CombineGrad,
   SharedExpertGrad,
   LossGrad,
+  // Vocab-parallel cross-entropy (docs/partition.md).
+  VocabStat,
+  VocabTargetLogit,
+  VocabCrossEntropy,
+  VocabCrossEntropyGrad,
   // The optimizer step.
   GlobalNorm,
   SGDStep,
@@ -88,6 +93,11 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
           .Case("moe.shared_expert_grad", RuleId::SharedExpertGrad)
           .Cases({"moe.cross_entropy_grad", "moe.aux_loss_grad"},
                  RuleId::LossGrad)
+          .Cases({"moe.vocab_max", "moe.vocab_sumexp"}, RuleId::VocabStat)
+          .Case("moe.vocab_target_logit", RuleId::VocabTargetLogit)
+          .Case("moe.vocab_cross_entropy", RuleId::VocabCrossEntropy)
+          .Case("moe.vocab_cross_entropy_grad",
+                RuleId::VocabCrossEntropyGrad)
           // moe: the optimizer step.
           .Case("moe.global_norm", RuleId::GlobalNorm)
           .Case("moe.clip_scale", RuleId::NonLinear)
@@ -319,6 +329,49 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // non-linear in the forward values and linear in dloss.
     return OpTypingRule{
         "multilinear", {R::NonLinear, R::Index, R::Factor}, R::Index, {}};
+
+  // -- Vocab-parallel cross-entropy ---------------------------------------
+  // The logits' vocabulary shard is identified by the offset operand: it is
+  // V exactly on the axes that split the vocabulary (a slice of the
+  // shards' offsets), so a statistic over the shard is this rank's share of
+  // a reduction over those axes (pending), and over the axes that split
+  // the batch (where the offset is R) a shard of per-token values. The
+  // reduced max enters every later op as index data, a stop-gradient: the
+  // loss log(sum exp(l - m)) + m does not depend on the shift m, so no
+  // gradient flows into it whatever the reduction that made it.
+  case RuleId::VocabStat: {
+    // (logits, offset [, max]) -> per-token max or sum of exp(l - max).
+    OpTypingRule rule{
+        "reduction", {R::NonLinear, R::Index, R::Index}, R::Index, {}};
+    rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
+  case RuleId::VocabTargetLogit: {
+    // (logits, offset, targets) -> the target's logit where this shard
+    // holds it: a selection, linear in the logits.
+    OpTypingRule rule{
+        "gather", {R::Factor, R::Index, R::Index}, R::Index, {}};
+    rule.contractions = {{{0}, {1}}};
+    return rule;
+  }
+  case RuleId::VocabCrossEntropy: {
+    // (max, sumexp, target_logit) -> sum over the tokens of log(sumexp) +
+    // max - target_logit: over this rank's tokens its share of the mean.
+    OpTypingRule rule{"non-linear",
+                      {R::Index, R::NonLinear, R::NonLinear},
+                      R::NonLinear,
+                      {}};
+    rule.contractions = {{{1}, {2}}};
+    return rule;
+  }
+  case RuleId::VocabCrossEntropyGrad:
+    // (logits, offset, targets, max, sumexp, dloss) -> this shard's columns
+    // of dlogits: non-linear in the logits and sumexp, linear in dloss.
+    return OpTypingRule{"multilinear",
+                        {R::NonLinear, R::Index, R::Index, R::Index,
+                         R::NonLinear, R::Factor},
+                        R::Index,
+                        {}};
 
   // -- The optimizer step ------------------------------------------------
   case RuleId::GlobalNorm: {

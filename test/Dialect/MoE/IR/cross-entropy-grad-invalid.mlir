@@ -15,3 +15,11 @@ func.func @negative_cross_entropy_grad_dloss(%logits: tensor<2x16x256xf64>, %tar
   %dl = moe.cross_entropy_grad %logits, %targets, %dloss : tensor<2x16x256xf64>, tensor<2x16xi32>, tensor<f32>
   return
 }
+
+// -----
+
+func.func @negative_cross_entropy_grad_num_tokens(%l: tensor<2x16x256xf32>, %t: tensor<2x16xi32>, %dl: tensor<f32>) {
+  // expected-error @+1 {{'moe.cross_entropy_grad' op num_tokens = 0 must be positive and at least the 32 tokens of the targets}}
+  %0 = moe.cross_entropy_grad %l, %t, %dl num_tokens = 0 : tensor<2x16x256xf32>, tensor<2x16xi32>, tensor<f32>
+  return
+}

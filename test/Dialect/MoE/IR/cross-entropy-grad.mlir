@@ -19,3 +19,10 @@ func.func @cross_entropy_grad_f64(%logits: tensor<1x4x10xf64>, %targets: tensor<
   %dl = moe.cross_entropy_grad %logits, %targets, %dloss : tensor<1x4x10xf64>, tensor<1x4xi64>, tensor<f64>
   return %dl : tensor<1x4x10xf64>
 }
+
+// CHECK-LABEL: func.func @cross_entropy_grad_num_tokens
+// CHECK: moe.cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} num_tokens = 64 : tensor<2x16x256xf32>, tensor<2x16xi32>, tensor<f32>
+func.func @cross_entropy_grad_num_tokens(%logits: tensor<2x16x256xf32>, %targets: tensor<2x16xi32>, %dloss: tensor<f32>) -> tensor<2x16x256xf32> {
+  %0 = moe.cross_entropy_grad %logits, %targets, %dloss num_tokens = 64 : tensor<2x16x256xf32>, tensor<2x16xi32>, tensor<f32>
+  return %0 : tensor<2x16x256xf32>
+}

@@ -42,3 +42,12 @@ func.func @negative_cross_entropy_float_targets(%l: tensor<2x16x256xf32>, %t: te
   %0 = moe.cross_entropy %l, %t : tensor<2x16x256xf32>, tensor<2x16xf32>
   return
 }
+
+// -----
+
+// The global token count covers at least the targets' tokens.
+func.func @negative_cross_entropy_num_tokens(%l: tensor<2x16x256xf32>, %t: tensor<2x16xi32>) {
+  // expected-error @+1 {{'moe.cross_entropy' op num_tokens = 16 must be positive and at least the 32 tokens of the targets}}
+  %0 = moe.cross_entropy %l, %t num_tokens = 16 : tensor<2x16x256xf32>, tensor<2x16xi32>
+  return
+}

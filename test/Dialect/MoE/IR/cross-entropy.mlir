@@ -26,3 +26,11 @@ func.func @cross_entropy_f16(%logits: tensor<1x4x10xf16>, %targets: tensor<1x4xi
   %0 = moe.cross_entropy %logits, %targets : tensor<1x4x10xf16>, tensor<1x4xi32>
   return %0 : tensor<f32>
 }
+
+// A per-rank program's share of the mean: divided by the global count.
+// CHECK-LABEL: func.func @cross_entropy_num_tokens
+// CHECK: moe.cross_entropy %{{.*}}, %{{.*}} num_tokens = 64 : tensor<2x16x256xf32>, tensor<2x16xi32>
+func.func @cross_entropy_num_tokens(%logits: tensor<2x16x256xf32>, %targets: tensor<2x16xi32>) -> tensor<f32> {
+  %0 = moe.cross_entropy %logits, %targets num_tokens = 64 : tensor<2x16x256xf32>, tensor<2x16xi32>
+  return %0 : tensor<f32>
+}

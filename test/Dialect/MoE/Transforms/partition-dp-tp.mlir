@@ -44,8 +44,7 @@ module {
     %7 = moe.swiglu %5, %6 {spmd.placements = [#BatchHidden]} : tensor<4x4x16xf32>
     %8 = moe.linear %7, %4 {spmd.placements = [#BatchP]} : tensor<4x4x16xf32>, tensor<16x8xf32>
     %9 = moe.add %arg0, %8 {spmd.placements = [#Batch]} : tensor<4x4x8xf32>
-    // CHECK: %[[CE:.*]] = moe.cross_entropy
-    // CHECK: %[[LOSS:.*]] = arith.mulf %[[CE]], %{{.*}} : tensor<f32>
+    // CHECK: %[[LOSS:.*]] = moe.cross_entropy {{.*}} num_tokens = 16 : tensor<2x4x8xf32>, tensor<2x4xi32>
     %10 = moe.cross_entropy %9, %arg1 {spmd.placements = [#Loss]} : tensor<4x4x8xf32>, tensor<4x4xi32>
     %11 = moe.fill 1.000000e+00 {spmd.placements = [#R]} : tensor<f32>
     %12 = moe.cross_entropy_grad %9, %arg1, %11 {spmd.placements = [#Batch]} : tensor<4x4x8xf32>, tensor<4x4xi32>, tensor<f32>

@@ -23,18 +23,17 @@ module {
   func.func @moefold_train_step(%arg0: tensor<4x2x8xf32> {spmd.placement = #Batch}, %arg1: tensor<4x2xi32> {spmd.placement = #Batch}, %arg2: tensor<f32>, %arg3: tensor<f32>) -> (tensor<f32>, tensor<f32>, tensor<i1>) {
     // CHECK: %[[W:.*]] = moe.get_param @w {spmd.local = #spmd.local<@mesh[dense] {dp = R, tp = R}>} : tensor<8x16xf32>
     // CHECK: %[[Y:.*]] = moe.linear %[[X]], %[[W]] : tensor<2x2x8xf32>, tensor<8x16xf32>
-    // CHECK: %[[CE:.*]] = moe.cross_entropy %[[Y]], %[[T]] : tensor<2x2x16xf32>, tensor<2x2xi32>
-    // CHECK: %[[HALF:.*]] = arith.constant dense<5.000000e-01> : tensor<f32>
-    // CHECK: %[[LOSS:.*]] = arith.mulf %[[CE]], %[[HALF]] : tensor<f32>
+    // The mean over this rank's tokens divided by the global count (8): this
+    // rank's share of the loss.
+    // CHECK: %[[LOSS:.*]] = moe.cross_entropy %[[Y]], %[[T]] num_tokens = 8 : tensor<2x2x16xf32>, tensor<2x2xi32>
+    // CHECK-NOT: arith.mulf
     %0 = moe.get_param @w {spmd.placements = [#R]} : tensor<8x16xf32>
     %1 = moe.linear %arg0, %0 {spmd.placements = [#Batch]} : tensor<4x2x8xf32>, tensor<8x16xf32>
     %2 = moe.cross_entropy %1, %arg1 {spmd.placements = [#PendingDp]} : tensor<4x2x16xf32>, tensor<4x2xi32>
-    // The seed's local share: the gradient kernel also divides by the local
-    // token count.
+    // The gradient divides by the global count too; the seed is unchanged.
     // CHECK: %[[SEED:.*]] = moe.fill 1.000000e+00 : tensor<f32>
-    // CHECK: %[[HALF2:.*]] = arith.constant dense<5.000000e-01> : tensor<f32>
-    // CHECK: %[[DL:.*]] = arith.mulf %[[SEED]], %[[HALF2]] : tensor<f32>
-    // CHECK: %[[DY:.*]] = moe.cross_entropy_grad %[[Y]], %[[T]], %[[DL]] : tensor<2x2x16xf32>, tensor<2x2xi32>, tensor<f32>
+    // CHECK-NOT: arith.mulf
+    // CHECK: %[[DY:.*]] = moe.cross_entropy_grad %[[Y]], %[[T]], %[[SEED]] num_tokens = 8 : tensor<2x2x16xf32>, tensor<2x2xi32>, tensor<f32>
     %3 = moe.fill 1.000000e+00 {spmd.placements = [#R]} : tensor<f32>
     %4 = moe.cross_entropy_grad %1, %arg1, %3 {spmd.placements = [#Batch]} : tensor<4x2x16xf32>, tensor<4x2xi32>, tensor<f32>
     // CHECK: %[[DX:.*]], %[[DW:.*]] = moe.linear_grad %[[X]], %[[W]], %[[DY]] : tensor<2x2x8xf32>, tensor<8x16xf32>, tensor<2x2x16xf32>

@@ -25,11 +25,14 @@
 // The load-balancing loss needs the whole batch's router outputs.
 // CHECK: spmd.all_gather %probs over @mesh[dense] [dp] (V -> R) dim 0 : tensor<4x16x8xf32> -> tensor<8x16x8xf32>
 
-// v1: the vocab-parallel LM head's logits are gathered for the loss, whose
-// local mean is scaled to this rank's share of the global mean.
-// CHECK: %[[LOGITS:.*]] = spmd.all_gather %{{.*}} over @mesh[dense] [tp] (V -> R) dim 2 : tensor<4x16x128xf32> -> tensor<4x16x256xf32>
-// CHECK-NEXT: %[[CE:.*]] = moe.cross_entropy %[[LOGITS]]
-// CHECK: %[[CES:.*]] = arith.mulf %[[CE]], %{{.*}} : tensor<f32>
+// The vocab-parallel LM head's logits stay split: the loss reduces three
+// per-token statistics over tp (vocab-parallel cross-entropy) and divides
+// by the global token count itself, giving this rank's share of the mean.
+// CHECK-NOT: spmd.all_gather %{{.*}} dim 2
+// CHECK: %[[LOGITS:.*]] = moe.linear %{{.*}} : tensor<4x16x64xf32>, tensor<64x128xf32>
+// CHECK: moe.vocab_max %[[LOGITS]]
+// CHECK: spmd.all_reduce %{{.*}} over @mesh[dense] [tp] (V -> R) reduction = max : tensor<4x16xf32>
+// CHECK: %[[CES:.*]] = moe.vocab_cross_entropy %{{.*}} num_tokens = 128 : tensor<4x16xf32>
 // CHECK: %[[CER:.*]] = spmd.all_reduce %[[CES]] over @mesh[dense] [dp] (V -> R) : tensor<f32>
 // CHECK-NEXT: %[[LOSS:.*]] = moe.add %[[CER]], %{{.*}} : tensor<f32>
 

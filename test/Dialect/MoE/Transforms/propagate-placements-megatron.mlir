@@ -47,7 +47,9 @@ func.func @propagate_placements_megatron(%x: tensor<4x2x8xf32>, %targets: tensor
 // NEEDS: moe.linear ([b, s, k], [k, n]) -> ([b, s, n] sum(k)) {b=4 parallel, s=2 parallel, k=16 reduction, n=8 parallel} linear{0}->{0} linear{1}->{0}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=S(2)] dense[dp=R, tp=S(0)]
 // NEEDS-NEXT: gives: dense[dp=S(0), tp=P(sum)]
-// The vocabulary is replicated-only: the logits are needed R on tp.
-// NEEDS: moe.cross_entropy ([b, s, v], [b, s]) -> ([] sum(b, s)) {b=4 reduction, s=2 reduction, v=8 replicated-only}
+// The logits are a pending sum over tp: they are needed whole (R) there.
+// The vocabulary is an ordinary factor; the loss does not depend on its
+// split (vocab-parallel cross-entropy), so it is not summed over it.
+// NEEDS: moe.cross_entropy ([b, s, v], [b, s]) -> ([] sum(b, s)) {b=4 reduction, s=2 reduction, v=8 reduction}
 // NEEDS-NEXT: needs: dense[dp=S(0), tp=R] dense[dp=S(0), tp=R]
 // NEEDS-NEXT: gives: dense[dp=P(sum), tp=R]

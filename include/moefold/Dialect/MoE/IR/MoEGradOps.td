@@ -293,18 +293,19 @@ def MoE_CrossEntropyGradOp : MoE_Op<"cross_entropy_grad", [Pure,
   let summary = "Gradient of moe.cross_entropy with respect to the logits.";
   let description = [{
     `logits` `[B, S, V]`, `targets` `[B, S]`, `dloss` of the loss's type;
-    `dlogits[t] = dloss * (softmax(logits[t]) - onehot(targets[t])) / (B*S)`
-    (the mean over the global batch). Targets are not differentiable.
+    `dlogits[t] = dloss * (softmax(logits[t]) - onehot(targets[t])) / N`
+    (the mean over the global batch): `N` is `num_tokens` when given, else
+    `B*S`, as in `moe.cross_entropy`. Targets are not differentiable.
 
     ```mlir
     %dlogits = moe.cross_entropy_grad %logits, %targets, %dloss : tensor<2x16x256xf32>, tensor<2x16xi32>, tensor<f32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$logits, MoE_TokenTensor:$targets,
-                   MoE_ScalarTensor:$dloss);
+                   MoE_ScalarTensor:$dloss, OptionalAttr<I64Attr>:$num_tokens);
   let results = (outs MoE_FloatTensor:$dlogits);
   let assemblyFormat = [{
-    $logits `,` $targets `,` $dloss attr-dict
+    $logits `,` $targets `,` $dloss (`num_tokens` `=` $num_tokens^)? attr-dict
     `:` type($logits) `,` type($targets) `,` type($dloss)
   }];
   let hasVerifier = 1;

@@ -504,17 +504,26 @@ def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure,
     `[0, V)`). The result is the mean over all `B*S` tokens of
     `logsumexp(logits[b, s]) - logits[b, s, targets[b, s]]`, normalised by
     the *global* token count (so partitioned programs sum partial losses
-    and never average). A 0-d tensor of f64 for f64 logits and of f32
-    otherwise.
+    and never average): `num_tokens` when given (a per-rank program over
+    part of the batch, at least `B*S`), else `B*S`. A 0-d tensor of f64 for
+    f64 logits and of f32 otherwise.
 
     ```mlir
     %ce = moe.cross_entropy %logits, %targets : tensor<2x16x256xf32>, tensor<2x16xi32>
+    %share = moe.cross_entropy %logits, %targets num_tokens = 64 : tensor<2x16x256xf32>, tensor<2x16xi32>
     ```
   }];
-  let arguments = (ins MoE_FloatTensor:$logits, MoE_TokenTensor:$targets);
+  let arguments = (ins MoE_FloatTensor:$logits, MoE_TokenTensor:$targets,
+                   OptionalAttr<I64Attr>:$num_tokens);
   let results = (outs MoE_ScalarTensor:$result);
+  // The global-semantics form (no num_tokens).
+  let builders = [OpBuilder<(ins "::mlir::Value":$logits,
+                                 "::mlir::Value":$targets), [{
+    build($_builder, $_state, logits, targets, ::mlir::IntegerAttr());
+  }]>];
   let assemblyFormat = [{
-    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets)
+    $logits `,` $targets (`num_tokens` `=` $num_tokens^)? attr-dict `:`
+    type($logits) `,` type($targets)
   }];
   let hasVerifier = 1;
 }
@@ -525,6 +534,7 @@ def MoE_CrossEntropyOp : MoE_Op<"cross_entropy", [Pure,
 
 include "moefold/Dialect/MoE/IR/MoEStateOps.td"
 include "moefold/Dialect/MoE/IR/MoEGradOps.td"
+include "moefold/Dialect/MoE/IR/MoEVocabOps.td"
 include "moefold/Dialect/MoE/IR/MoEOptimizerOps.td"
 
 #endif // MOEFOLD_DIALECT_MOE_IR_MOEOPS_TD
