@@ -342,6 +342,91 @@ extern "C" mfrt_status mfrt_dispatch_bwd(const mfrt_tensor *indices,
   });
 }
 
+extern "C" mfrt_status mfrt_dispatch_scaled_fwd(
+    const mfrt_tensor *x, const mfrt_tensor *indices, const mfrt_tensor *scores,
+    int64_t num_experts, const mfrt_tensor *sorted,
+    const mfrt_tensor *group_sizes) {
+  ArgChecker a("mfrt_dispatch_scaled_fwd");
+  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
+      !a.indexTensor(indices, "indices") ||
+      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
+      !a.floatTensor(scores, "scores") ||
+      !a.shape(scores, "scores", Dims::of(indices)) ||
+      !checkNumExperts(a, num_experts) ||
+      !checkIndices(a, indices, num_experts) ||
+      !a.floatTensor(sorted, "sorted") ||
+      !a.shape(sorted, "sorted", {numel(indices), lastDim(x)}) ||
+      !a.indexTensor(group_sizes, "group_sizes") ||
+      !a.shape(group_sizes, "group_sizes", {num_experts}))
+    return a.status();
+  Permutation perm(indices, num_experts);
+  if (!perm.ok())
+    return outOfMemory(a.fn());
+  for (int64_t e = 0; e < num_experts; ++e)
+    ptr<int32_t>(group_sizes)[e] = static_cast<int32_t>(perm.counts[e]);
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t k = lastDim(indices), h = lastDim(x);
+    for (int64_t i = 0; i < numel(indices); ++i) {
+      const T *src = ptr<T>(x) + (i / k) * h;
+      T *dst = ptr<T>(sorted) + perm.rows[i] * h;
+      T s = ptr<T>(scores)[i];
+      for (int64_t j = 0; j < h; ++j)
+        dst[j] = s * src[j];
+    }
+    return MFRT_OK;
+  });
+}
+
+extern "C" mfrt_status mfrt_dispatch_scaled_bwd(
+    const mfrt_tensor *x, const mfrt_tensor *indices, const mfrt_tensor *scores,
+    int64_t num_experts, const mfrt_tensor *dsorted, const mfrt_tensor *dx,
+    const mfrt_tensor *dscores) {
+  ArgChecker a("mfrt_dispatch_scaled_bwd");
+  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
+      !a.indexTensor(indices, "indices") ||
+      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
+      !a.floatTensor(scores, "scores") ||
+      !a.shape(scores, "scores", Dims::of(indices)) ||
+      !checkNumExperts(a, num_experts) ||
+      !checkIndices(a, indices, num_experts) ||
+      !a.floatTensor(dsorted, "dsorted") ||
+      !a.shape(dsorted, "dsorted", {numel(indices), lastDim(x)}) ||
+      !a.optFloat(dx, "dx", Dims::of(x)) ||
+      (scores && !a.optFloat(dscores, "dscores", Dims::of(scores))))
+    return a.status();
+  if (!scores && dscores) {
+    a.fail("dscores requested without scores (an unweighted combine)");
+    return a.status();
+  }
+  Permutation perm(indices, num_experts);
+  if (!perm.ok())
+    return outOfMemory(a.fn());
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t k = lastDim(indices), h = lastDim(x);
+    if (dx)
+      zeroTensor(dx);
+    for (int64_t i = 0; i < numel(indices); ++i) {
+      const T *g = ptr<T>(dsorted) + perm.rows[i] * h;
+      if (dx) {
+        T s = ptr<T>(scores)[i];
+        T *d = ptr<T>(dx) + (i / k) * h;
+        for (int64_t j = 0; j < h; ++j)
+          d[j] += s * g[j];
+      }
+      if (dscores) {
+        const T *src = ptr<T>(x) + (i / k) * h;
+        double dot = 0;
+        for (int64_t j = 0; j < h; ++j)
+          dot += double(g[j]) * double(src[j]);
+        ptr<T>(dscores)[i] = T(dot);
+      }
+    }
+    return MFRT_OK;
+  });
+}
+
 extern "C" mfrt_status mfrt_dispatch_rows(const mfrt_tensor *indices,
                                           int64_t num_experts,
                                           const mfrt_tensor *rows_out) {
@@ -369,8 +454,8 @@ bool checkCombine(ArgChecker &a, const mfrt_tensor *expertOut,
          a.indexTensor(indices, "indices") &&
          a.rankAtLeast(indices, "indices", 1) &&
          a.shape(expertOut, "expert_out", {numel(indices), -1}) &&
-         a.floatTensor(scores, "scores") &&
-         a.shape(scores, "scores", Dims::of(indices)) &&
+         (!scores || (a.floatTensor(scores, "scores") &&
+                      a.shape(scores, "scores", Dims::of(indices)))) &&
          checkNumExperts(a, numExperts) &&
          checkIndices(a, indices, numExperts);
 }
@@ -397,7 +482,7 @@ extern "C" mfrt_status mfrt_combine_fwd(const mfrt_tensor *expert_out,
     for (int64_t i = 0; i < numel(indices); ++i) {
       T *o = ptr<T>(out) + (i / k) * h;
       const T *src = ptr<T>(expert_out) + perm.rows[i] * h;
-      T s = ptr<T>(scores)[i];
+      T s = scores ? ptr<T>(scores)[i] : T(1);
       for (int64_t j = 0; j < h; ++j)
         o[j] += s * src[j];
     }
@@ -416,8 +501,12 @@ mfrt_combine_bwd(const mfrt_tensor *expert_out, const mfrt_tensor *indices,
       !a.shape(dout, "dout",
                Dims::of(indices).withLast(expert_out->shape[1])) ||
       !a.optFloat(dexpert_out, "dexpert_out", Dims::of(expert_out)) ||
-      !a.optFloat(dscores, "dscores", Dims::of(scores)))
+      (scores && !a.optFloat(dscores, "dscores", Dims::of(scores))))
     return a.status();
+  if (!scores && dscores) {
+    a.fail("dscores requested without scores (an unweighted combine)");
+    return a.status();
+  }
   Permutation perm(indices, num_experts);
   if (!perm.ok())
     return outOfMemory(a.fn());
@@ -428,7 +517,7 @@ mfrt_combine_bwd(const mfrt_tensor *expert_out, const mfrt_tensor *indices,
       const T *g = ptr<T>(dout) + (i / k) * h;
       int64_t r = perm.rows[i];
       if (dexpert_out) {
-        T s = ptr<T>(scores)[i];
+        T s = scores ? ptr<T>(scores)[i] : T(1);
         T *d = ptr<T>(dexpert_out) + r * h;
         for (int64_t j = 0; j < h; ++j)
           d[j] = s * g[j];

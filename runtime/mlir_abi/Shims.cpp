@@ -155,6 +155,13 @@ SHIM(dispatch_fwd, "moe.dispatch",
      c.check(mfrt_dispatch_fwd(c.f(M(x)), c.i(M(indices)), num_experts,
                                c.f(M(sorted)), c.i(M(group_sizes))));)
 
+SHIM(dispatch_scaled_fwd, "moe.dispatch",
+     (MR(x), MR(indices), MR(scores), int64_t num_experts, MR(sorted),
+      MR(group_sizes)),
+     c.check(mfrt_dispatch_scaled_fwd(c.f(M(x)), c.i(M(indices)),
+                                      c.f(M(scores)), num_experts,
+                                      c.f(M(sorted)), c.i(M(group_sizes))));)
+
 SHIM(experts_fwd, "moe.experts",
      (MR(sorted), MR(group_sizes), MR(w_gate), MR(w_up), MR(w_down), MR(out)),
      c.check(mfrt_experts_fwd(c.f(M(sorted)), c.i(M(group_sizes)),
@@ -186,6 +193,12 @@ SHIM(combine_fwd, "moe.combine",
      (MR(expert_out), MR(indices), MR(scores), int64_t num_experts, MR(out)),
      const mfrt_tensor *idx = c.i(M(indices));
      c.check(mfrt_combine_fwd(c.f(M(expert_out)), idx, c.f(M(scores)),
+                              expertCount(idx, num_experts), c.f(M(out))));)
+
+SHIM(combine_sum_fwd, "moe.combine",
+     (MR(expert_out), MR(indices), int64_t num_experts, MR(out)),
+     const mfrt_tensor *idx = c.i(M(indices));
+     c.check(mfrt_combine_fwd(c.f(M(expert_out)), idx, nullptr,
                               expertCount(idx, num_experts), c.f(M(out))));)
 
 SHIM(shared_expert_fwd, "moe.shared_expert",
@@ -275,6 +288,14 @@ SHIM(dispatch_bwd, "moe.dispatch_grad",
      c.check(mfrt_dispatch_bwd(c.i(M(indices)), num_experts, c.f(M(dsorted)),
                                c.f(M(dx))));)
 
+SHIM(dispatch_scaled_bwd, "moe.dispatch_grad",
+     (MR(x), MR(indices), MR(scores), MR(dsorted), int64_t num_experts, MR(dx),
+      MR(dscores)),
+     c.check(mfrt_dispatch_scaled_bwd(c.f(M(x)), c.i(M(indices)),
+                                      c.f(M(scores)), num_experts,
+                                      c.f(M(dsorted)), c.f(M(dx)),
+                                      c.f(M(dscores))));)
+
 SHIM(experts_bwd, "moe.experts_grad",
      (MR(sorted), MR(group_sizes), MR(w_gate), MR(w_up), MR(w_down), MR(dout),
       MR(dsorted), MR(dw_gate), MR(dw_up), MR(dw_down)),
@@ -289,6 +310,13 @@ SHIM(combine_bwd, "moe.combine_grad",
      c.check(mfrt_combine_bwd(c.f(M(expert_out)), c.i(M(indices)),
                               c.f(M(scores)), num_experts, c.f(M(dout)),
                               c.f(M(dexpert_out)), c.f(M(dscores))));)
+
+SHIM(combine_sum_bwd, "moe.combine_grad",
+     (MR(expert_out), MR(indices), MR(dout), int64_t num_experts,
+      MR(dexpert_out)),
+     c.check(mfrt_combine_bwd(c.f(M(expert_out)), c.i(M(indices)), nullptr,
+                              num_experts, c.f(M(dout)), c.f(M(dexpert_out)),
+                              nullptr));)
 
 SHIM(shared_expert_bwd, "moe.shared_expert_grad",
      (MR(x), MR(w_gate), MR(w_up), MR(w_down), MR(gate), MR(dout),

@@ -186,6 +186,7 @@ Value ModelBuilder::moeBlock(Value x, const std::string &prefix,
                                              : moe::Scoring::Sigmoid,
       static_cast<uint64_t>(spec.topK), spec.renormalize);
   auto dispatch = moe::DispatchOp::create(b, loc, x, route.getIndices(),
+                                          /*scores=*/Value(),
                                           static_cast<uint64_t>(e));
   std::string experts = prefix + ".experts.";
   Value wGate = normal(experts + spec.names.expertGate + ".weight", {e, h, f},

@@ -202,6 +202,51 @@ TEST(GradCheck, Combine) {
   EXPECT_LE(err, kTol);
 }
 
+// Scores before the experts: sorted = scores * x, bilinear in both.
+TEST(GradCheck, DispatchScaled) {
+  const int64_t t = 4, h = 3, k = 2, e = 3;
+  T x = randn<double>({2, 2, h}, 45), sc = randn<double>({2, 2, k}, 46);
+  Tensor<int32_t> idx({2, 2, k}, {2, 0, 1, 2, 0, 1, 2, 1});
+  T sorted({t * k, h}), r = randn<double>({t * k, h}, 47), dx({2, 2, h}),
+      dsc({2, 2, k});
+  Tensor<int32_t> gs({e});
+  ASSERT_OK(mfrt_dispatch_scaled_bwd(&x.d, &idx.d, &sc.d, e, &r.d, &dx.d,
+                                     &dsc.d));
+  double err =
+      gradCheck("dispatch scaled", {{"x", &x, &dx}, {"scores", &sc, &dsc}},
+                [&] {
+                  EXPECT_OK(mfrt_dispatch_scaled_fwd(&x.d, &idx.d, &sc.d, e,
+                                                     &sorted.d, &gs.d));
+                  return dot(r, sorted);
+                });
+  EXPECT_LE(err, kTol);
+  // The group sizes are those of the unscaled dispatch.
+  Tensor<int32_t> gs0({e});
+  T sorted0({t * k, h});
+  ASSERT_OK(mfrt_dispatch_fwd(&x.d, &idx.d, e, &sorted0.d, &gs0.d));
+  EXPECT_EQ(gs.v, gs0.v);
+}
+
+TEST(GradCheck, CombineUnweighted) {
+  const int64_t h = 3, k = 2, e = 3;
+  Tensor<int32_t> idx({2, 2, k}, {2, 0, 1, 2, 0, 1, 2, 1});
+  T eo = randn<double>({8, h}, 48);
+  T r = randn<double>({2, 2, h}, 49), out({2, 2, h}), deo({8, h}),
+      dsc({2, 2, k});
+  ASSERT_OK(
+      mfrt_combine_bwd(&eo.d, &idx.d, nullptr, e, &r.d, &deo.d, nullptr));
+  // No scores, no score gradient to ask for.
+  EXPECT_NE(mfrt_combine_bwd(&eo.d, &idx.d, nullptr, e, &r.d, &deo.d, &dsc.d),
+            MFRT_OK);
+  double err = gradCheck("combine unweighted", {{"expert_out", &eo, &deo}},
+                         [&] {
+                           EXPECT_OK(mfrt_combine_fwd(&eo.d, &idx.d, nullptr,
+                                                      e, &out.d));
+                           return dot(r, out);
+                         });
+  EXPECT_LE(err, kTol);
+}
+
 TEST(GradCheck, Experts) {
   const int64_t e = 3, h = 4, f = 5, n = 7;
   // Expert 1 gets no rows: its weight gradients must be zero, not garbage.
@@ -401,7 +446,10 @@ TEST(GradCheck, Add) {
 // The whole MoE block: router -> dispatch -> experts -> combine, plus the
 // aux loss on the router probabilities. x reaches the loss through both the
 // router and the dispatched rows; the two contributions are summed.
-void moeChainCase(const char *name, mfrt_router_scoring scoring, bool renorm) {
+/// `scoreFirst`: the scores scale the dispatched copies (Llama-4) and the
+/// combine sums unweighted.
+void moeChainCase(const char *name, mfrt_router_scoring scoring, bool renorm,
+                  bool scoreFirst = false) {
   const int64_t b = 2, s = 3, h = 4, e = 4, k = 2, f = 3, t = b * s;
   const double coeff = 0.1;
   T x = randn<double>({b, s, h}, 100), wr = randn<double>({h, e}, 101),
@@ -415,10 +463,15 @@ void moeChainCase(const char *name, mfrt_router_scoring scoring, bool renorm) {
   auto forward = [&] {
     EXPECT_OK(mfrt_router_fwd(&x.d, &wr.d, &bias.d, scoring, k, renorm,
                               &scores.d, &idx.d, &probs.d));
-    EXPECT_OK(mfrt_dispatch_fwd(&x.d, &idx.d, e, &sorted.d, &gs.d));
+    if (scoreFirst)
+      EXPECT_OK(mfrt_dispatch_scaled_fwd(&x.d, &idx.d, &scores.d, e,
+                                         &sorted.d, &gs.d));
+    else
+      EXPECT_OK(mfrt_dispatch_fwd(&x.d, &idx.d, e, &sorted.d, &gs.d));
     EXPECT_OK(
         mfrt_experts_fwd(&sorted.d, &gs.d, &wg.d, &wu.d, &wd.d, &eo.d));
-    EXPECT_OK(mfrt_combine_fwd(&eo.d, &idx.d, &scores.d, e, &y.d));
+    EXPECT_OK(mfrt_combine_fwd(&eo.d, &idx.d, scoreFirst ? nullptr : &scores.d,
+                               e, &y.d));
     EXPECT_OK(mfrt_aux_loss_fwd(&probs.d, &idx.d, coeff, &aux.d));
     return dot(r, y) + aux[0];
   };
@@ -428,11 +481,15 @@ void moeChainCase(const char *name, mfrt_router_scoring scoring, bool renorm) {
   T deo({t * k, h}), dscores({b, s, k}), dsorted({t * k, h}), dwg({e, h, f}),
       dwu({e, h, f}), dwd({e, f, h}), dx1({b, s, h}), dprobs({b, s, e}),
       dx2({b, s, h}), dwr({h, e}), one(std::vector<int64_t>{}, {1.0});
-  ASSERT_OK(mfrt_combine_bwd(&eo.d, &idx.d, &scores.d, e, &r.d, &deo.d,
-                             &dscores.d));
+  ASSERT_OK(mfrt_combine_bwd(&eo.d, &idx.d, scoreFirst ? nullptr : &scores.d,
+                             e, &r.d, &deo.d, scoreFirst ? nullptr : &dscores.d));
   ASSERT_OK(mfrt_experts_bwd(&sorted.d, &gs.d, &wg.d, &wu.d, &wd.d, &deo.d,
                              &dsorted.d, &dwg.d, &dwu.d, &dwd.d));
-  ASSERT_OK(mfrt_dispatch_bwd(&idx.d, e, &dsorted.d, &dx1.d));
+  if (scoreFirst)
+    ASSERT_OK(mfrt_dispatch_scaled_bwd(&x.d, &idx.d, &scores.d, e, &dsorted.d,
+                                       &dx1.d, &dscores.d));
+  else
+    ASSERT_OK(mfrt_dispatch_bwd(&idx.d, e, &dsorted.d, &dx1.d));
   ASSERT_OK(mfrt_aux_loss_bwd(&probs.d, &idx.d, coeff, &one.d, &dprobs.d));
   ASSERT_OK(mfrt_router_bwd(&x.d, &wr.d, scoring, renorm, &probs.d, &idx.d,
                             &dscores.d, &dprobs.d, &dx2.d, &dwr.d));
@@ -457,6 +514,14 @@ TEST(GradCheck, MoeChainSoftmaxRenorm) {
 }
 TEST(GradCheck, MoeChainSigmoid) {
   moeChainCase("moe chain sigmoid", MFRT_SCORING_SIGMOID, false);
+}
+TEST(GradCheck, MoeChainScoreFirstSoftmaxRenorm) {
+  moeChainCase("moe chain score-first softmax renorm", MFRT_SCORING_SOFTMAX,
+               true, /*scoreFirst=*/true);
+}
+TEST(GradCheck, MoeChainScoreFirstSigmoid) {
+  moeChainCase("moe chain score-first sigmoid", MFRT_SCORING_SIGMOID, false,
+               /*scoreFirst=*/true);
 }
 
 } // namespace

@@ -188,9 +188,12 @@ struct DispatchLowering : RuntimePattern<moe::DispatchOp> {
     CallBuilder c(rw, op.getLoc(), state);
     Value sorted = c.alloc(op.getSorted().getType());
     Value sizes = c.alloc(op.getGroupSizes().getType());
-    c.buffer(a.getX()).buffer(a.getIndices()).i64(op.getNumExperts());
-    c.buffer(sorted).buffer(sizes);
-    c.call("dispatch_fwd", op.getSorted().getType());
+    c.buffer(a.getX()).buffer(a.getIndices());
+    if (a.getScores())
+      c.buffer(a.getScores());
+    c.i64(op.getNumExperts()).buffer(sorted).buffer(sizes);
+    c.call(a.getScores() ? "dispatch_scaled_fwd" : "dispatch_fwd",
+           op.getSorted().getType());
     rw.replaceOp(op, ValueRange{sorted, sizes});
     return success();
   }
@@ -238,9 +241,11 @@ struct CombineLowering : RuntimePattern<moe::CombineOp> {
                                 ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
-    c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getScores());
+    c.buffer(a.getExpertOut()).buffer(a.getIndices());
+    if (a.getScores())
+      c.buffer(a.getScores());
     c.i64(numExpertsOf(op)).buffer(out);
-    c.call("combine_fwd", op.getType());
+    c.call(a.getScores() ? "combine_fwd" : "combine_sum_fwd", op.getType());
     rw.replaceOp(op, out);
     return success();
   }
@@ -472,11 +477,20 @@ struct DispatchGradLowering : RuntimePattern<moe::DispatchGradOp> {
   LogicalResult matchAndRewrite(moe::DispatchGradOp op, OpAdaptor a,
                                 ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
-    Value dx = c.alloc(op.getType());
-    c.buffer(a.getIndices()).buffer(a.getDsorted()).i64(op.getNumExperts());
-    c.buffer(dx);
-    c.call("dispatch_bwd", op.getType());
-    rw.replaceOp(op, dx);
+    Value dx = c.alloc(op.getDx().getType());
+    if (!a.getScores()) {
+      c.buffer(a.getIndices()).buffer(a.getDsorted()).i64(op.getNumExperts());
+      c.buffer(dx);
+      c.call("dispatch_bwd", op.getDx().getType());
+      rw.replaceOp(op, dx);
+      return success();
+    }
+    Value dscores = c.alloc(op.getDscores().getType());
+    c.buffer(a.getX()).buffer(a.getIndices()).buffer(a.getScores());
+    c.buffer(a.getDsorted()).i64(op.getNumExperts());
+    c.buffer(dx).buffer(dscores);
+    c.call("dispatch_scaled_bwd", op.getDx().getType());
+    rw.replaceOp(op, ValueRange{dx, dscores});
     return success();
   }
 };
@@ -505,6 +519,13 @@ struct CombineGradLowering : RuntimePattern<moe::CombineGradOp> {
                                 ConversionPatternRewriter &rw) const override {
     CallBuilder c(rw, op.getLoc(), state);
     Value dout = c.alloc(op.getDexpertOut().getType());
+    if (!a.getScores()) {
+      c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getDout());
+      c.i64(op.getNumExperts()).buffer(dout);
+      c.call("combine_sum_bwd", op.getDexpertOut().getType());
+      rw.replaceOp(op, dout);
+      return success();
+    }
     Value dscores = c.alloc(op.getDscores().getType());
     c.buffer(a.getExpertOut()).buffer(a.getIndices()).buffer(a.getScores());
     c.buffer(a.getDout()).i64(op.getNumExperts());

@@ -131,6 +131,23 @@ mfrt_status mfrt_dispatch_fwd(const mfrt_tensor *x, const mfrt_tensor *indices,
 mfrt_status mfrt_dispatch_bwd(const mfrt_tensor *indices, int64_t num_experts,
                               const mfrt_tensor *dsorted,
                               const mfrt_tensor *dx);
+/* Scores before the experts: as mfrt_dispatch_fwd, each copy scaled as it is
+ * placed, sorted[row(t, k)] = scores[t, k] * x[t]; scores [..., K]. */
+mfrt_status mfrt_dispatch_scaled_fwd(const mfrt_tensor *x,
+                                     const mfrt_tensor *indices,
+                                     const mfrt_tensor *scores,
+                                     int64_t num_experts,
+                                     const mfrt_tensor *sorted,
+                                     const mfrt_tensor *group_sizes);
+/* dx[t] = sum_k scores[t, k] * dsorted[row(t, k)];
+ * dscores[t, k] = <dsorted[row(t, k)], x[t]>. dx or dscores may be NULL. */
+mfrt_status mfrt_dispatch_scaled_bwd(const mfrt_tensor *x,
+                                     const mfrt_tensor *indices,
+                                     const mfrt_tensor *scores,
+                                     int64_t num_experts,
+                                     const mfrt_tensor *dsorted,
+                                     const mfrt_tensor *dx,
+                                     const mfrt_tensor *dscores);
 /* rows [..., K] i32: row(t, k), the position of copy (t, k) in `sorted`. */
 mfrt_status mfrt_dispatch_rows(const mfrt_tensor *indices, int64_t num_experts,
                                const mfrt_tensor *rows);
@@ -168,13 +185,15 @@ mfrt_status mfrt_peer_counts(const mfrt_tensor *counts, int64_t peers,
 
 /*--- combine ------------------------------------------------------------*/
 /* out[t] = sum_k scores[t,k] * expert_out[row(t,k)]. expert_out [T*K, H] in
- * dispatch order, indices and scores [..., K], out [..., H]. */
+ * dispatch order, indices and scores [..., K], out [..., H]. scores NULL:
+ * the unweighted sum (scores applied before the experts). */
 mfrt_status mfrt_combine_fwd(const mfrt_tensor *expert_out,
                              const mfrt_tensor *indices,
                              const mfrt_tensor *scores, int64_t num_experts,
                              const mfrt_tensor *out);
 /* dexpert_out[row(t,k)] = scores[t,k] * dout[t];
- * dscores[t,k] = <dout[t], expert_out[row(t,k)]>. */
+ * dscores[t,k] = <dout[t], expert_out[row(t,k)]>. scores NULL (unweighted):
+ * dexpert_out[row(t,k)] = dout[t], and dscores must be NULL. */
 mfrt_status mfrt_combine_bwd(const mfrt_tensor *expert_out,
                              const mfrt_tensor *indices,
                              const mfrt_tensor *scores, int64_t num_experts,

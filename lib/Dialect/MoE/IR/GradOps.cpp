@@ -144,8 +144,24 @@ LogicalResult DispatchGradOp::verify() {
                     getNumExpertsAttr().getInt(), "dx");
   if (failed(forward))
     return failure();
-  return verifyGradType(diag, getDsorted().getType(), "dsorted", "[T*K, H]",
-                        forward->sorted);
+  if (failed(verifyGradType(diag, getDsorted().getType(), "dsorted",
+                            "[T*K, H]", forward->sorted)))
+    return failure();
+  Value scores = getScores(), x = getX(), dscores = getDscores();
+  if (!scores) {
+    if (dscores)
+      return diag.error("has a dscores result but no scores operand");
+    return success();
+  }
+  if (!dscores)
+    return diag.error("with scores needs a dscores result");
+  if (failed(verifyGradType(diag, x.getType(), "x", "[B, S, H]",
+                            cast<RankedTensorType>(getDx().getType()))) ||
+      failed(checkTokenScores(diag, scores.getType(), getIndices().getType(),
+                              x.getType())))
+    return failure();
+  return verifyGradType(diag, dscores.getType(), "dscores", "[B, S, K]",
+                        cast<RankedTensorType>(scores.getType()));
 }
 
 LogicalResult ExpertsGradOp::verify() {
@@ -159,9 +175,11 @@ LogicalResult CombineGradOp::verify() {
   OpDiag diag(*this);
   FailureOr<RankedTensorType> out =
       checkCombine(diag, getExpertOut().getType(), getIndices().getType(),
-                   getScores().getType());
+                   getScores() ? getScores().getType() : Type());
   if (failed(out))
     return failure();
+  if (getScores() && getDscores().getType() != getScores().getType())
+    return diag.error("expected dscores of the type of scores");
   int64_t numExperts = getNumExpertsAttr().getInt();
   if (failed(verifyPositive(diag, numExperts, "num_experts")))
     return failure();

@@ -72,6 +72,49 @@ static void printInitSpec(OpAsmPrinter &printer, Operation *, InitAttr attr) {
   attr.printBare(printer);
 }
 
+/// `[%scores ,] %dout` of moe.combine_grad: the last operand is dout, one
+/// before it (if any) the scores.
+static ParseResult
+parseScoresThenDout(OpAsmParser &parser,
+                    std::optional<OpAsmParser::UnresolvedOperand> &scores,
+                    OpAsmParser::UnresolvedOperand &dout) {
+  OpAsmParser::UnresolvedOperand first;
+  if (parser.parseOperand(first))
+    return failure();
+  if (failed(parser.parseOptionalComma())) {
+    dout = first;
+    return success();
+  }
+  scores = first;
+  return parser.parseOperand(dout);
+}
+static void printScoresThenDout(OpAsmPrinter &printer, Operation *,
+                                Value scores, Value dout) {
+  if (scores)
+    printer << scores << ", ";
+  printer << dout;
+}
+/// Their types; dscores (present exactly with scores) has the scores' type.
+static ParseResult parseScoresThenDoutTypes(OpAsmParser &parser,
+                                            Type &scoresType, Type &doutType,
+                                            Type &dscoresType) {
+  Type first;
+  if (parser.parseType(first))
+    return failure();
+  if (failed(parser.parseOptionalComma())) {
+    doutType = first;
+    return success();
+  }
+  scoresType = dscoresType = first;
+  return parser.parseType(doutType);
+}
+static void printScoresThenDoutTypes(OpAsmPrinter &printer, Operation *,
+                                     Type scoresType, Type doutType, Type) {
+  if (scoresType)
+    printer << scoresType << ", ";
+  printer << doutType;
+}
+
 #define GET_OP_CLASSES
 #include "moefold/Dialect/MoE/IR/MoEOps.cpp.inc"
 

@@ -174,9 +174,32 @@ FailureOr<DispatchTypes> moefold::moe::detail::checkDispatch(const OpDiag &diag,
   return types;
 }
 
+LogicalResult moefold::moe::detail::checkTokenScores(const OpDiag &diag,
+                                                     Type scoresType,
+                                                     Type indicesType,
+                                                     Type xType) {
+  FailureOr<RankedTensorType> scores =
+      getStaticTensor(diag, scoresType, "scores");
+  if (failed(scores))
+    return failure();
+  auto indices = cast<RankedTensorType>(indicesType);
+  auto x = cast<RankedTensorType>(xType);
+  if (failed(verifyShape(diag, *scores, "scores", "[B, S, K]",
+                         indices.getShape())) ||
+      failed(verifySameElementType(diag, *scores, "scores", x, "x")))
+    return failure();
+  return success();
+}
+
 LogicalResult DispatchOp::verify() {
-  return checkDispatch(OpDiag(*this), getX().getType(), getIndices().getType(),
-                       getNumExpertsAttr().getInt());
+  OpDiag diag(*this);
+  if (failed(checkDispatch(diag, getX().getType(), getIndices().getType(),
+                           getNumExpertsAttr().getInt())))
+    return failure();
+  if (Value scores = getScores())
+    return checkTokenScores(diag, scores.getType(), getIndices().getType(),
+                            getX().getType());
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -320,29 +343,34 @@ moefold::moe::detail::checkCombine(const OpDiag &diag, Type expertOutType,
       getStaticTensorOfRank(diag, indicesType, "indices", 3, "[B, S, K]");
   if (failed(indices))
     return failure();
-  FailureOr<RankedTensorType> scores =
-      getStaticTensor(diag, scoresType, "scores");
-  if (failed(scores))
-    return failure();
   int64_t tokens = indices->getDimSize(0) * indices->getDimSize(1);
   int64_t topK = indices->getDimSize(2);
   if (expertOut->getDimSize(0) != tokens * topK)
     return diag.error("expected expert_out to have T*K = ", tokens, " * ", topK,
                       " = ", tokens * topK, " rows, got ",
                       expertOut->getDimSize(0));
-  if (failed(verifyShape(diag, *scores, "scores", "[B, S, K]",
-                         indices->getShape())) ||
-      failed(verifySameElementType(diag, *scores, "scores", *expertOut,
-                                   "expert_out")))
-    return failure();
+  // Without scores (applied before the experts) the copies sum unweighted.
+  if (scoresType) {
+    FailureOr<RankedTensorType> scores =
+        getStaticTensor(diag, scoresType, "scores");
+    if (failed(scores))
+      return failure();
+    if (failed(verifyShape(diag, *scores, "scores", "[B, S, K]",
+                           indices->getShape())) ||
+        failed(verifySameElementType(diag, *scores, "scores", *expertOut,
+                                     "expert_out")))
+      return failure();
+  }
   return RankedTensorType::get({indices->getDimSize(0), indices->getDimSize(1),
                                 expertOut->getDimSize(1)},
                                expertOut->getElementType());
 }
 
 LogicalResult CombineOp::verify() {
+  Value scores = getScores();
   return checkCombine(OpDiag(*this), getExpertOut().getType(),
-                      getIndices().getType(), getScores().getType());
+                      getIndices().getType(),
+                      scores ? scores.getType() : Type());
 }
 
 std::optional<int64_t> CombineOp::findNumExperts() {

@@ -67,10 +67,16 @@ mlir::FailureOr<DispatchTypes> checkDispatch(const OpDiag &diag, mlir::Type x,
                                              int64_t numExperts,
                                              llvm::StringRef xName = "x");
 
+/// The optional router scores of moe.dispatch / dispatch_grad: `[B, S, K]`
+/// like the (verified) indices, of the element type of the (verified) x.
+mlir::LogicalResult checkTokenScores(const OpDiag &diag, mlir::Type scores,
+                                     mlir::Type indices, mlir::Type x);
+
 mlir::FailureOr<mlir::RankedTensorType>
 checkExperts(const OpDiag &diag, mlir::Type sorted, mlir::Type groupSizes,
              mlir::Type wGate, mlir::Type wUp, mlir::Type wDown);
 
+/// `scores` may be null (an unweighted combine).
 mlir::FailureOr<mlir::RankedTensorType> checkCombine(const OpDiag &diag,
                                                      mlir::Type expertOut,
                                                      mlir::Type indices,

@@ -163,9 +163,21 @@ LogicalResult DispatchOp::buildVJP(OpBuilder &builder,
   // gradient back to the tokens.
   if (!resultGrads[0])
     return success();
-  operandGrads[0] =
-      DispatchGradOp::create(builder, getLoc(), getX().getType(), getIndices(),
-                             resultGrads[0], getNumExpertsAttr());
+  Value scores = getScores();
+  if (!scores) {
+    operandGrads[0] = DispatchGradOp::create(
+        builder, getLoc(), getX().getType(), /*dscores=*/Type(), getIndices(),
+        resultGrads[0], /*scores=*/Value(), /*x=*/Value(), getNumExpertsAttr())
+        .getDx();
+    return success();
+  }
+  // Scores before the experts: sorted = scores * x is bilinear, so x's
+  // gradient is scaled by the scores and the scores get <dsorted, x>.
+  auto grad = DispatchGradOp::create(
+      builder, getLoc(), getX().getType(), scores.getType(), getIndices(),
+      resultGrads[0], scores, getX(), getNumExpertsAttr());
+  operandGrads[0] = grad.getDx();
+  operandGrads[2] = grad.getDscores();
   return success();
 }
 
@@ -197,11 +209,14 @@ LogicalResult CombineOp::buildVJP(OpBuilder &builder,
     return emitOpError("cannot determine num_experts for the gradient: its "
                        "indices come from no moe.router and feed no "
                        "moe.dispatch or moe.aux_loss");
-  auto grad = CombineGradOp::create(builder, getLoc(), getExpertOut(),
-                                    getIndices(), getScores(), resultGrads[0],
-                                    builder.getI64IntegerAttr(*numExperts));
+  Value scores = getScores();
+  auto grad = CombineGradOp::create(
+      builder, getLoc(), getExpertOut().getType(),
+      scores ? scores.getType() : Type(), getExpertOut(), getIndices(), scores,
+      resultGrads[0], builder.getI64IntegerAttr(*numExperts));
   operandGrads[0] = grad.getDexpertOut();
-  operandGrads[2] = grad.getDscores();
+  if (scores)
+    operandGrads[2] = grad.getDscores();
   return success();
 }
 

@@ -156,24 +156,32 @@ def MoE_RouterGradOp : MoE_Op<"router_grad", [Pure,
   let hasVerifier = 1;
 }
 
-def MoE_DispatchGradOp : MoE_Op<"dispatch_grad", [Pure]> {
-  let summary = "Gradient of moe.dispatch with respect to the tokens.";
+def MoE_DispatchGradOp : MoE_Op<"dispatch_grad", [Pure,
+    AttrSizedOperandSegments]> {
+  let summary = "Gradient of moe.dispatch with respect to the tokens (and scores).";
   let description = [{
     `indices` `[B, S, K]` as in `moe.dispatch`, `dsorted` `[T*K, H]`; the
     result `dx` `[B, S, H]` (written explicitly, as the type of the
     dispatched `x`) sums, for every token, the gradients of its `K` copies:
     `dx[t] = sum_k dsorted[row(t, k)]`. Group sizes are not differentiable.
 
+    For a dispatch with scores, `scores %s, %x` gives the forward's scores
+    and tokens: `dx[t] = sum_k s[t, k] * dsorted[row(t, k)]` and the
+    second result `dscores[t, k] = <dsorted[row(t, k)], x[t]>`.
+
     ```mlir
     %dx = moe.dispatch_grad %indices, %dsorted num_experts = 8 : tensor<2x16x2xi32>, tensor<64x64xf32> -> tensor<2x16x64xf32>
+    %dx2, %ds = moe.dispatch_grad %indices, %dsorted scores %s, %x num_experts = 8 : tensor<2x16x2xi32>, tensor<64x64xf32>, tensor<2x16x2xf32>, tensor<2x16x64xf32> -> tensor<2x16x64xf32>, tensor<2x16x2xf32>
     ```
   }];
   let arguments = (ins MoE_TokenTensor:$indices, MoE_FloatTensor:$dsorted,
-                   I64Attr:$num_experts);
-  let results = (outs MoE_FloatTensor:$dx);
+                   Optional<MoE_FloatTensor>:$scores,
+                   Optional<MoE_FloatTensor>:$x, I64Attr:$num_experts);
+  let results = (outs MoE_FloatTensor:$dx, Optional<MoE_FloatTensor>:$dscores);
   let assemblyFormat = [{
-    $indices `,` $dsorted `num_experts` `=` $num_experts attr-dict
-    `:` type($indices) `,` type($dsorted) `->` type($dx)
+    $indices `,` $dsorted (`scores` $scores^ `,` $x)? `num_experts` `=`
+    $num_experts attr-dict `:` type($indices) `,` type($dsorted)
+    (`,` type($scores)^ `,` type($x))? `->` type($dx) (`,` type($dscores)^)?
   }];
   let hasVerifier = 1;
 }
@@ -209,8 +217,7 @@ def MoE_ExpertsGradOp : MoE_Op<"experts_grad", [Pure,
 }
 
 def MoE_CombineGradOp : MoE_Op<"combine_grad", [Pure,
-    AllTypesMatch<["expert_out", "dexpert_out"]>,
-    AllTypesMatch<["scores", "dscores"]>]> {
+    AllTypesMatch<["expert_out", "dexpert_out"]>]> {
   let summary = "Gradient of moe.combine.";
   let description = [{
     Operands of `moe.combine`, then `dout` `[B, S, H]`; results
@@ -218,20 +225,25 @@ def MoE_CombineGradOp : MoE_Op<"combine_grad", [Pure,
     `dscores` `[B, S, K]` (`<dout[t], expert_out[row(t, k)]>`).
     `num_experts` (`E`, which the row order depends on) is recovered by
     `moe-autodiff` from the router or dispatch that shares the indices
-    (`CombineOp::findNumExperts`).
+    (`CombineOp::findNumExperts`). Without scores (an unweighted combine)
+    `dexpert_out` is `dout[t]` at `row(t, k)` and there is no `dscores`.
 
     ```mlir
     %deo, %dscores = moe.combine_grad %out, %indices, %scores, %dout num_experts = 8 : tensor<64x64xf32>, tensor<2x16x2xi32>, tensor<2x16x2xf32>, tensor<2x16x64xf32>
+    %deo2 = moe.combine_grad %out, %indices, %dout num_experts = 8 : tensor<64x64xf32>, tensor<2x16x2xi32>, tensor<2x16x64xf32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$expert_out, MoE_TokenTensor:$indices,
-                   MoE_FloatTensor:$scores, MoE_FloatTensor:$dout,
+                   Optional<MoE_FloatTensor>:$scores, MoE_FloatTensor:$dout,
                    I64Attr:$num_experts);
-  let results = (outs MoE_FloatTensor:$dexpert_out, MoE_FloatTensor:$dscores);
+  let results = (outs MoE_FloatTensor:$dexpert_out,
+                      Optional<MoE_FloatTensor>:$dscores);
+  // The scores are told apart from dout by count (three or four operands).
   let assemblyFormat = [{
-    $expert_out `,` $indices `,` $scores `,` $dout `num_experts` `=`
-    $num_experts attr-dict `:` type($expert_out) `,` type($indices) `,`
-    type($scores) `,` type($dout)
+    $expert_out `,` $indices `,` custom<ScoresThenDout>($scores, $dout)
+    `num_experts` `=` $num_experts attr-dict `:` type($expert_out) `,`
+    type($indices) `,` custom<ScoresThenDoutTypes>(type($scores), type($dout),
+    type($dscores))
   }];
   let hasVerifier = 1;
 }

@@ -339,17 +339,23 @@ def MoE_DispatchOp : MoE_Op<"dispatch", [Pure,
     `[num_experts]` (i32) counts the copies per expert. No token is ever
     dropped, so the shapes are static.
 
+    With the optional `scores` `[B, S, K]` (the router's, "scores before
+    the experts", Llama-4) each copy is scaled as it is placed:
+    `sorted[row(t, k)] = scores[t, k] * x[t]`; the matching `moe.combine`
+    then sums without scores.
+
     ```mlir
     %sorted, %sizes = moe.dispatch %x, %indices num_experts = 8 : tensor<2x16x64xf32>, tensor<2x16x2xi32>
+    %scaled, %sizes2 = moe.dispatch %x, %indices scores %scores num_experts = 8 : tensor<2x16x64xf32>, tensor<2x16x2xi32>, tensor<2x16x2xf32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$x, MoE_TokenTensor:$indices,
-                   I64Attr:$num_experts);
+                   Optional<MoE_FloatTensor>:$scores, I64Attr:$num_experts);
   let results = (outs MoE_FloatTensor:$sorted,
                       MoE_GroupSizesTensor:$group_sizes);
   let assemblyFormat = [{
-    $x `,` $indices `num_experts` `=` $num_experts attr-dict
-    `:` type($x) `,` type($indices)
+    $x `,` $indices (`scores` $scores^)? `num_experts` `=` $num_experts
+    attr-dict `:` type($x) `,` type($indices) (`,` type($scores)^)?
   }];  let hasVerifier = 1;
 }
 
@@ -412,23 +418,26 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure,
 
 def MoE_CombineOp : MoE_Op<"combine", [Pure,
     DeclareOpInterfaceMethods<MoE_VJPOpInterface>, InferTypeOpAdaptor]> {
-  let summary = "Un-permutes expert outputs and sums them weighted by the router scores.";
+  let summary = "Un-permutes expert outputs and sums them, weighted by the router scores if given.";
   let description = [{
     The inverse of `moe.dispatch`: `expert_out` is `[T*K, H]` in the
     dispatch order given by `indices` `[B, S, K]`; `scores` is `[B, S, K]`.
     The result is `[B, S, H]`,
     `result[b, s] = sum_k scores[b, s, k] * expert_out[row(b, s, k)]`.
+    Without `scores` the copies are summed unweighted (the scores were
+    applied before the experts, by `moe.dispatch ... scores`).
 
     ```mlir
     %y = moe.combine %out, %indices, %scores : tensor<64x64xf32>, tensor<2x16x2xi32>, tensor<2x16x2xf32>
+    %z = moe.combine %out, %indices : tensor<64x64xf32>, tensor<2x16x2xi32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$expert_out, MoE_TokenTensor:$indices,
-                   MoE_FloatTensor:$scores);
+                   Optional<MoE_FloatTensor>:$scores);
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
-    $expert_out `,` $indices `,` $scores attr-dict
-    `:` type($expert_out) `,` type($indices) `,` type($scores)
+    $expert_out `,` $indices (`,` $scores^)? attr-dict
+    `:` type($expert_out) `,` type($indices) (`,` type($scores)^)?
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
