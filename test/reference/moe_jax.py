@@ -205,10 +205,13 @@ def _dispatch_order(indices, num_experts):
     return order, sizes
 
 
-def _dispatch(x, indices, num_experts):
+def _dispatch(x, indices, num_experts, scores=None):
     k = indices.shape[-1]
     order, sizes = _dispatch_order(indices, num_experts)
     rows = x.reshape(-1, x.shape[-1])[order // k]
+    if scores is not None:
+        # Scores before the experts: copy (t, k) is scores[t, k] * x[t].
+        rows = rows * scores.reshape(-1)[order][:, None]
     return rows, sizes
 
 
@@ -225,6 +228,8 @@ def _combine(expert_out, indices, scores, num_experts):
     row_of = jnp.argsort(order)  # inverse permutation: (t, k) -> sorted row
     b, s, k = indices.shape
     gathered = expert_out[row_of].reshape(b, s, k, -1)
+    if scores is None:  # scores were applied before the experts
+        return gathered.sum(axis=2)
     return jnp.einsum("bsk,bskh->bsh", scores, gathered)
 
 
@@ -288,12 +293,14 @@ def evaluate(ops, args, inputs, weights):
                                _prop_int(p, "top_k"), "renormalize" in p))
             num_experts_of[op.results[1]] = o[1].shape[-1]
         elif n == "moe.dispatch":
-            out = list(_dispatch(o[0], o[1], _prop_int(p, "num_experts")))
+            scores = o[2] if len(o) > 2 else None
+            out = list(_dispatch(o[0], o[1], _prop_int(p, "num_experts"),
+                                 scores))
         elif n == "moe.experts":
             out = [_experts(*o)]
         elif n == "moe.combine":
             e = num_experts_of.get(op.operands[1])
-            out = [_combine(o[0], o[1], o[2], e)]
+            out = [_combine(o[0], o[1], o[2] if len(o) > 2 else None, e)]
         elif n == "moe.shared_expert":
             gate = o[4] if len(o) > 4 else None
             out = [_shared_expert(o[0], o[1], o[2], o[3], gate)]
