@@ -174,6 +174,7 @@ public:
   int64_t resultDim(unsigned result, unsigned dim) const {
     return rule.results[result].shape[dim];
   }
+  unsigned numOperands() const { return rule.operands.size(); }
   unsigned operandRank(unsigned operand) const {
     return rule.operands[operand].shape.size();
   }
@@ -436,6 +437,11 @@ static void buildDispatch(B &b) {
   // Group sizes count the rows: a sum over the tokens, independent of H.
   b.independentOf(1, h);
   b.linear({0}, {0});
+  // Scores before the experts: rows = scores * x, bilinear.
+  if (b.numOperands() > 2) {
+    b.operand(2, append(lead, {k}));
+    b.linear({2}, {0});
+  }
 }
 
 static void buildDispatchGrad(B &b) {
@@ -448,6 +454,16 @@ static void buildDispatchGrad(B &b) {
   b.operand(1, {compound(lead, k), {h}});
   b.result(0, append(lead, {h}));
   b.linear({1}, {0});
+  // With (scores, x): dx = sum_k scores * dsorted (bilinear in dsorted and
+  // scores), dscores = <dsorted, x> (bilinear in dsorted and x, a sum over h).
+  if (b.numOperands() > 2) {
+    b.operand(2, append(lead, {k}));
+    b.operand(3, append(lead, {h}));
+    b.result(1, append(lead, {k}));
+    b.linear({1}, {1});
+    b.linear({2}, {0});
+    b.linear({3}, {1});
+  }
 }
 
 /// Factors shared by experts and experts_grad: rows r, hidden h, expert e,
@@ -504,10 +520,12 @@ static void buildCombine(B &b) {
   unsigned h = b.factor("h", b.operandDim(0, 1));
   b.operand(0, {compound(lead, k), {h}});
   b.operand(1, append(lead, {k}));
-  b.operand(2, append(lead, {k}));
   b.result(0, append(lead, {h}));
   b.linear({0}, {0});
-  b.linear({2}, {0});
+  if (b.numOperands() > 2) { // weighted (scores after the experts)
+    b.operand(2, append(lead, {k}));
+    b.linear({2}, {0});
+  }
 }
 
 static void buildCombineGrad(B &b) {
@@ -518,9 +536,15 @@ static void buildCombineGrad(B &b) {
   unsigned h = b.factor("h", b.operandDim(0, 1));
   b.operand(0, {compound(lead, k), {h}});
   b.operand(1, append(lead, {k}));
+  b.result(0, {compound(lead, k), {h}});
+  if (b.numOperands() == 3) {
+    // Unweighted: dexpert_out = dout at every copy's row, linear in dout.
+    b.operand(2, append(lead, {h}));
+    b.linear({2}, {0});
+    return;
+  }
   b.operand(2, append(lead, {k}));
   b.operand(3, append(lead, {h}));
-  b.result(0, {compound(lead, k), {h}});
   b.result(1, append(lead, {k}));
   b.linear({3}, {0, 1});
   b.linear({0}, {1});

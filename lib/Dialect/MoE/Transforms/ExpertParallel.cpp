@@ -8,6 +8,10 @@
 //   %y = moe.experts %sorted, %sizes, %wg, %wu, %wd
 //   %out = moe.combine %y, %idx, %scores
 //
+// (or, scores before the experts, `moe.dispatch %x, %idx scores %scores`
+// and an unweighted `moe.combine %y, %idx`: the scores are folded with the
+// tokens and their gradient comes from the moe.dispatch_grad)
+//
 // becomes, per rank: the tokens folded over tp (a local slice, so that the
 // tp lanes, which hold the same tokens, each route a different part), a
 // local dispatch over the global experts, the counts exchanged, the rows
@@ -209,6 +213,14 @@ LogicalResult ExpertParallel::partitionDispatch(Operation *op) {
   FailureOr<Placed> idx = host.getAs(dispatch.getIndices(), *fold, op, false);
   if (failed(idx))
     return failure();
+  // Scores before the experts: folded like the tokens they scale.
+  SmallVector<Value, 3> operands = {x->local, idx->local};
+  if (Value globalScores = dispatch.getScores()) {
+    FailureOr<Placed> scores = host.getAs(globalScores, *fold, op, false);
+    if (failed(scores))
+      return failure();
+    operands.push_back(scores->local);
+  }
 
   // 2. Local dispatch over the global experts.
   auto xType = cast<RankedTensorType>(x->local.getType());
@@ -217,8 +229,7 @@ LogicalResult ExpertParallel::partitionDispatch(Operation *op) {
   auto sortedType = RankedTensorType::get({rows, xType.getDimSize(2)},
                                           xType.getElementType());
   auto sizesType = RankedTensorType::get({numExperts}, b.getI32Type());
-  Operation *local =
-      cloneWith(b, op, {x->local, idx->local}, {sortedType, sizesType});
+  Operation *local = cloneWith(b, op, operands, {sortedType, sizesType});
 
   Chain &chain = chains.emplace_back();
   chain.fold = *fold;
@@ -303,15 +314,17 @@ LogicalResult ExpertParallel::partitionCombine(Operation *op) {
   FailureOr<Placed> idx = host.getAs(combine.getIndices(), chain.fold, op, false);
   if (failed(idx))
     return failure();
-  FailureOr<Placed> scores =
-      host.getAs(combine.getScores(), chain.fold, op, false);
-  if (failed(scores))
-    return failure();
+  SmallVector<Value, 3> operands = {chain.back, idx->local};
+  if (Value globalScores = combine.getScores()) {
+    FailureOr<Placed> scores = host.getAs(globalScores, chain.fold, op, false);
+    if (failed(scores))
+      return failure();
+    operands.push_back(scores->local);
+  }
   // 7. The combined tokens stay folded (S(d) over tp); consumers get them
   // whole by the usual redistribution.
-  Operation *local = cloneWith(host.getBuilder(), op,
-                               {chain.back, idx->local, scores->local},
-                               {chain.foldedXType});
+  Operation *local =
+      cloneWith(host.getBuilder(), op, operands, {chain.foldedXType});
   host.define(combine.getResult(),
               Placed{chain.fold, local->getResult(0), host.kindsOf(chain.fold)});
   return unfold(combine.getResult(), op, /*asPartial=*/false);
@@ -327,14 +340,24 @@ LogicalResult ExpertParallel::partitionCombineGrad(Operation *op) {
   FailureOr<Placed> idx = host.getAs(grad.getIndices(), chain.fold, op, false);
   if (failed(idx))
     return failure();
-  FailureOr<Placed> scores =
-      host.getAs(grad.getScores(), chain.fold, op, false);
-  if (failed(scores))
-    return failure();
   // The output gradient folded like the tokens: a slice of a whole one, a
   // reduce-scatter of a pending sum over tp.
   FailureOr<Placed> dout = host.getAs(grad.getDout(), chain.fold, op, false);
   if (failed(dout))
+    return failure();
+  if (!grad.getScores()) {
+    // Unweighted (scores before the experts): no score gradient here; the
+    // router's comes from the moe.dispatch_grad.
+    Operation *local =
+        cloneWith(host.getBuilder(), op,
+                  {chain.back, idx->local, dout->local}, {chain.back.getType()});
+    chain.dBack = local->getResult(0);
+    byValue[grad.getDexpertOut()] = &chain;
+    return success();
+  }
+  FailureOr<Placed> scores =
+      host.getAs(grad.getScores(), chain.fold, op, false);
+  if (failed(scores))
     return failure();
   Operation *local = cloneWith(
       host.getBuilder(), op,
@@ -405,11 +428,31 @@ LogicalResult ExpertParallel::partitionDispatchGrad(Operation *op) {
   FailureOr<Placed> idx = host.getAs(grad.getIndices(), chain.fold, op, false);
   if (failed(idx))
     return failure();
-  Operation *local = cloneWith(host.getBuilder(), op,
-                               {idx->local, chain.dSorted},
-                               {chain.foldedXType});
+  SmallVector<Value, 4> operands = {idx->local, chain.dSorted};
+  SmallVector<Type, 2> types = {chain.foldedXType};
+  if (grad.getScores()) {
+    // Scores before the experts: the folded scores and tokens of the
+    // forward dispatch give dx and this rank's tokens' score gradient.
+    for (Value global : {grad.getScores(), grad.getX()}) {
+      FailureOr<Placed> folded = host.getAs(global, chain.fold, op, false);
+      if (failed(folded))
+        return failure();
+      operands.push_back(folded->local);
+    }
+    types.push_back(operands[2].getType());
+  }
+  Operation *local = cloneWith(host.getBuilder(), op, operands, types);
   host.define(grad.getDx(), Placed{chain.fold, local->getResult(0),
                                    host.kindsOf(chain.fold)});
+  if (grad.getScores()) {
+    host.define(grad.getDscores(), Placed{chain.fold, local->getResult(1),
+                                          host.kindsOf(chain.fold)});
+    // As in the combine_grad of the other order: gathered over tp, so that
+    // moe.router_grad sees the score gradient of every token the tp lanes
+    // share.
+    if (failed(unfold(grad.getDscores(), op, /*asPartial=*/false)))
+      return failure();
+  }
   // The tokens' gradient joins the other pending sums over tp (the shared
   // expert's row-parallel dx) as one: zero-padded (no communication) and
   // reduced with them.

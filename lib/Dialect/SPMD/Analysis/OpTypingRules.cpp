@@ -149,15 +149,27 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     return OpTypingRule{"gather", {R::Factor, R::Index}, R::Index, {}};
   case RuleId::Dispatch: {
     // sorted permutes copies of x (linear in x); group_sizes counts indices.
-    OpTypingRule rule{
-        "permutation", {R::Factor, R::Index}, R::Index, {{0, 1}, {1}}};
+    // With scores (applied before the experts) sorted = scores * x is
+    // bilinear in (x, scores): I scores cannot scale V tokens unconverted.
+    bool scaled = op->getNumOperands() == 3;
+    OpTypingRule rule =
+        scaled ? OpTypingRule{"bilinear",
+                              {R::Factor, R::Index, R::Factor},
+                              R::Index,
+                              {{0, 1, 2}, {1}}}
+               : OpTypingRule{
+                     "permutation", {R::Factor, R::Index}, R::Index,
+                     {{0, 1}, {1}}};
     // Over this rank's tokens the counts are this rank's own (what
     // moe.experts takes) and a share of the global counts: not a shard.
     rule.contractions = {{}, {{1}, {1}, {}, /*ambiguous=*/true}};
     return rule;
   }
   case RuleId::Combine:
-    // sum_k scores[k] * row(k): bilinear in expert_out and scores.
+    // sum_k scores[k] * row(k): bilinear in expert_out and scores; without
+    // scores (applied before the experts) a sum of rows, linear.
+    if (op->getNumOperands() == 2)
+      return OpTypingRule{"gather", {R::Factor, R::Index}, R::Index, {}};
     return OpTypingRule{
         "bilinear", {R::Factor, R::Index, R::Factor}, R::Index, {}};
   case RuleId::Experts:
@@ -256,7 +268,15 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
         {{{1}, {4, 5}}, {{0}, {4, 5}}}};
   case RuleId::DispatchGrad:
     // (indices, dsorted) -> dx: sums the copies of each token, linear.
-    return OpTypingRule{"gather", {R::Index, R::Factor}, R::Index, {}};
+    if (op->getNumOperands() == 2)
+      return OpTypingRule{"gather", {R::Index, R::Factor}, R::Index, {}};
+    // (indices, dsorted, scores, x) -> dx = sum_k scores * dsorted
+    // (bilinear, independent of x), dscores = <dsorted, x> (bilinear,
+    // independent of scores).
+    return OpTypingRule{"bilinear",
+                        {R::Index, R::Factor, R::Factor, R::Factor},
+                        R::NonLinear,
+                        {{0, 1, 2}, {0, 1, 3}}};
   case RuleId::ExpertsGrad:
     // (sorted, group_sizes, w_gate, w_up, w_down, dout) -> dsorted,
     // dw_gate, dw_up, dw_down of y = (silu(x w_gate) * (x w_up)) w_down:
@@ -282,6 +302,13 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
          {{0}, {5}, {2, 3, 4}},
          {{0}, {5}, {2, 3, 4}}}};
   case RuleId::CombineGrad:
+    // Unweighted: (expert_out, indices, dout) -> dexpert_out = dout at each
+    // copy's row, linear in dout and independent of expert_out.
+    if (op->getNumOperands() == 3)
+      return OpTypingRule{"gather",
+                          {R::Factor, R::Index, R::Factor},
+                          R::NonLinear,
+                          {{1, 2}}};
     // (expert_out, indices, scores, dout) -> dexpert_out = scores * dout
     // (bilinear, independent of expert_out), dscores = <dout, expert_out>
     // (bilinear, independent of scores).
