@@ -11,9 +11,10 @@
 // the router weights diverge across TP ranks. The fix is again spmd.convert
 // I -> R, whose backward is that all-reduce over tp.
 // The types catch every form of the dropped reduction: split as if R (the
-// convert's operand check, variant 1), or sliced locally, the I scores
-// scale V tokens in moe.dispatch, whose rule is bilinear in (x, scores)
-// (variant 2). Each diagnostic names the value, the axis and the types.
+// convert's operand check, variant 1); sliced locally, the I scores scale V
+// tokens in moe.dispatch (variant 2); or left I next to R tokens (variant
+// 3), which only the dispatch's typing rule, bilinear in (x, scores), sees.
+// Each diagnostic names the value, the axis and the types.
 
 // world 4 = dp2 x tp2 = edp2 x ep2 (TP2EP: the ep groups are the tp groups).
 spmd.mesh @mesh world = 4 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 1]
@@ -78,6 +79,29 @@ func.func @negative_torchtitan_2416_score_first_sliced_locally(
   %y = spmd.all_gather %y_part over @mesh[dense] [tp] (V -> I) dim 0 : tensor<1x4x8xf32> -> tensor<2x4x8xf32>
   %res = moe.add %h, %y : tensor<2x4x8xf32>
   return %res : tensor<2x4x8xf32>
+}
+
+// -----
+
+spmd.mesh @mesh world = 4 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 1]
+
+// Variant 3 (no token partition): the scaled rows feed tensor-parallel
+// consumers, so the tokens are converted I -> R (their gradient arrives
+// tp-partial and is all-reduced), but the scores are left I. Their gradient
+// <dsorted, x> is then tp-partial too and would reach the router unreduced.
+// Only the dispatch's bilinear rule sees it: were the scores not a factor of
+// the rows (the plain dispatch's rule), this op would type-check.
+func.func @negative_torchtitan_2416_score_first_tokens_only_converted(
+    // expected-note @+1 {{type I on axis tp of @mesh[dense] comes from here}}
+    %h: tensor<2x4x8xf32> {spmd.local = #spmd.local<@mesh[dense] {dp = V, tp = I}>},
+    %gate: tensor<8x4xf32> {spmd.local = #spmd.local<@mesh[dense] {dp = R, tp = I}>})
+    -> (tensor<16x8xf32> {spmd.local = #spmd.local<@mesh[dense] {dp = V, tp = R}>}) {
+  %scores, %idx, %probs = moe.router %h, %gate scoring = sigmoid top_k = 2 : tensor<2x4x8xf32>, tensor<8x4xf32>
+  // expected-note @+1 {{type R on axis tp of @mesh[dense] comes from here}}
+  %h_whole = spmd.convert %h over @mesh[dense] [tp] (I -> R) : tensor<2x4x8xf32> -> tensor<2x4x8xf32>
+  // expected-error @+1 {{'moe.dispatch' op cannot mix I and R on axis tp of @mesh[dense]: operand #2 (%scores) is I, operand #0 (%0) is R; convert the I operand explicitly (spmd.convert I -> R, whose backward all-reduces the gradient, or I -> V), or produce the other operand as I}}
+  %sorted, %counts = moe.dispatch %h_whole, %idx scores %scores num_experts = 4 : tensor<2x4x8xf32>, tensor<2x4x2xi32>, tensor<2x4x2xf32>
+  return %sorted : tensor<16x8xf32>
 }
 
 // -----
