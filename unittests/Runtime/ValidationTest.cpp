@@ -254,6 +254,27 @@ TEST(Validation, DispatchCombineExperts) {
       "w_down: expected shape [3, 4, 2]");
 }
 
+// Scores before the experts: the scaled dispatch checks its scores like the
+// indices, and an unweighted combine has no score gradient to give.
+TEST(Validation, ScoreFirst) {
+  T x({3, 2}), sorted({6, 2}), dx({3, 2});
+  I idx({3, 2}, {0, 1, 1, 2, 2, 0}), gs({3});
+  T scBad({3, 1}), sc({3, 2}), ds({3, 2});
+  EXPECT_INVALID(mfrt_dispatch_scaled_fwd(&x.d, &idx.d, &scBad.d, 3,
+                                          &sorted.d, &gs.d),
+                 "scores: expected shape [3, 2], got [3, 1]");
+  EXPECT_INVALID(mfrt_dispatch_scaled_fwd(&x.d, &idx.d, nullptr, 3, &sorted.d,
+                                          &gs.d),
+                 "mfrt_dispatch_scaled_fwd");
+  EXPECT_INVALID(mfrt_dispatch_scaled_bwd(&x.d, &idx.d, &sc.d, 3, &x.d, &dx.d,
+                                          &ds.d),
+                 "dsorted: expected shape [6, 2], got [3, 2]");
+  T dout({3, 2}), deo({6, 2});
+  EXPECT_INVALID(mfrt_combine_bwd(&sorted.d, &idx.d, nullptr, 3, &dout.d,
+                                  &deo.d, &ds.d),
+                 "dscores requested without scores");
+}
+
 TEST(Validation, SharedExpertGate) {
   T x({2, 2}), wg({2, 3}), wu({2, 3}), wd({3, 2}), gate({2, 1}), dout({2, 2}),
       dgate({2, 1}), badGate({2, 2});

@@ -61,3 +61,12 @@ func.func @negative_combine_grad_unweighted_dout(%eo: tensor<64x64xf32>, %i: ten
   %deo = moe.combine_grad %eo, %i, %d num_experts = 8 : tensor<64x64xf32>, tensor<2x16x2xi32>, tensor<2x16x32xf32>
   return
 }
+
+// -----
+
+// Without scores there is no score gradient.
+func.func @negative_dispatch_grad_dscores_without_scores(%i: tensor<2x16x2xi32>, %d: tensor<64x64xf32>) {
+  // expected-error @+1 {{'moe.dispatch_grad' op has a dscores result but no scores operand}}
+  %dx, %ds = moe.dispatch_grad %i, %d num_experts = 8 : tensor<2x16x2xi32>, tensor<64x64xf32> -> tensor<2x16x64xf32>, tensor<2x16x2xf32>
+  return
+}
