@@ -96,10 +96,11 @@ void printHeader(llvm::raw_ostream &os, const ModelSpec &m,
      << m.architecture << " (model_type '" << m.modelType << "').\n";
   os << llvm::formatv("//   vocab {0}, hidden {1}, {2} layers ({3} MoE, {4} "
                       "dense); attention: {5} heads, {6} kv heads of dim "
-                      "{7}, causal, RoPE theta {8}{9}\n",
+                      "{7}, causal, RoPE theta {8}{9}{10}\n",
                       m.vocab, m.hidden, m.numLayers, moe, m.numLayers - moe,
                       m.numHeads, m.numKVHeads, m.headDim, num(m.ropeTheta),
-                      m.qkvBias ? ", q/k/v biases" : "");
+                      m.qkvBias ? ", q/k/v biases" : "",
+                      m.qkNorm ? ", per-head q/k RMSNorm" : "");
   if (moe > 0) {
     os << llvm::formatv("//   MoE: {0} routed experts of width {1}, top-{2}, "
                         "{3} scoring{4}{5}",

@@ -219,7 +219,7 @@ LogicalResult moefold::moe::detail::checkQKNorm(const OpDiag &diag,
     return diag.error("epsilon must be positive and finite, got ", eps);
   int64_t headDim = q.getDimSize(2) / numHeads;
   SmallVector<int64_t> shape = {headDim};
-  std::string layout = "[D] with D = " + std::to_string(headDim);
+  std::string layout = "[D]";
   const char *names[] = {"q_norm", "k_norm"};
   for (auto [value, name] : llvm::zip(norms, names)) {
     FailureOr<RankedTensorType> w = getStaticTensor(diag, value.getType(), name);
