@@ -446,7 +446,7 @@ void readMixtral(Config &c, ModelSpec &m, const ImportOptions &opts) {
 /// The decoder-layer pattern and sliding-window fields of Qwen2-MoE and
 /// Qwen3-MoE (the same in both).
 void readQwenLayers(Config &c, ModelSpec &m, const ImportOptions &opts) {
-  // Qwen2MoeDecoderLayer: MoE unless listed in mlp_only_layers, every
+  // Qwen2/Qwen3MoeDecoderLayer: MoE unless listed in mlp_only_layers, every
   // decoder_sparse_step-th layer.
   int64_t step = c.optInt("decoder_sparse_step", 1);
   if (step < 1)
