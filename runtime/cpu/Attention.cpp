@@ -9,6 +9,11 @@
 // orthogonal, so the backward runs on the rotated copies and rotates dQ and
 // dK back by the opposite angle, in place.
 //
+// Per-head q/k RMSNorm (Qwen3, the _qknorm entry points): every D-element
+// head of Q and K is normalised into scratch copies before the rotation; the
+// backward gets the gradients of the normalised copies from the code above
+// and takes them through the norm (dx and the summed weight gradient).
+//
 //===----------------------------------------------------------------------===//
 
 #include "moefold_runtime/mfrt_ops.h"
@@ -16,6 +21,7 @@
 #include "../src/Support.h"
 #include "Blas.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -155,22 +161,20 @@ mfrt_status attentionFwd(const T *qd, const T *kd, const T *vd, T *od,
   return MFRT_OK;
 }
 
+/// With rotary embedding (ropeTheta > 0) on scratch copies of q and k.
 template <typename T>
-mfrt_status attentionFwd(const mfrt_tensor *qt, const mfrt_tensor *kt,
-                         const mfrt_tensor *vt, const mfrt_tensor *ot,
-                         const AttnShape &sh, bool causal, double ropeTheta,
-                         const char *fn) {
+mfrt_status attentionFwdRope(const T *q, const T *k, const T *v, T *o,
+                             const AttnShape &sh, bool causal, double ropeTheta,
+                             const char *fn) {
   if (ropeTheta == 0)
-    return attentionFwd(ptr<T>(qt), ptr<T>(kt), ptr<T>(vt), ptr<T>(ot), sh,
-                        causal, fn);
+    return attentionFwd(q, k, v, o, sh, causal, fn);
   RopeTable table(sh, ropeTheta);
-  Buffer<T> qr(numel(qt)), kr(numel(kt));
+  Buffer<T> qr(sh.b * sh.s * sh.nq * sh.d), kr(sh.b * sh.s * sh.nkv * sh.d);
   if (!table.ok() || !qr.ok() || !kr.ok())
     return outOfMemory(fn);
-  applyRope(ptr<T>(qt), qr.data(), sh, sh.nq, table, 1.0);
-  applyRope(ptr<T>(kt), kr.data(), sh, sh.nkv, table, 1.0);
-  return attentionFwd(qr.data(), kr.data(), ptr<T>(vt), ptr<T>(ot), sh, causal,
-                      fn);
+  applyRope(q, qr.data(), sh, sh.nq, table, 1.0);
+  applyRope(k, kr.data(), sh, sh.nkv, table, 1.0);
+  return attentionFwd(qr.data(), kr.data(), v, o, sh, causal, fn);
 }
 
 /// dq, dk, dv may be null (not needed).
@@ -225,25 +229,23 @@ template <typename T> T *optPtr(const mfrt_tensor *t) {
   return t ? ptr<T>(t) : nullptr;
 }
 
+/// The backward with rotary embedding; dq, dk are gradients of the
+/// unrotated q, k. dq, dk, dv may be null.
 template <typename T>
-mfrt_status attentionBwd(const mfrt_tensor *qt, const mfrt_tensor *kt,
-                         const mfrt_tensor *vt, const mfrt_tensor *dot,
-                         const mfrt_tensor *dqt, const mfrt_tensor *dkt,
-                         const mfrt_tensor *dvt, const AttnShape &sh,
-                         bool causal, double ropeTheta, const char *fn) {
-  T *dq = optPtr<T>(dqt), *dk = optPtr<T>(dkt), *dv = optPtr<T>(dvt);
+mfrt_status attentionBwdRope(const T *q, const T *k, const T *v, const T *dO,
+                             T *dq, T *dk, T *dv, const AttnShape &sh,
+                             bool causal, double ropeTheta, const char *fn) {
   if (ropeTheta == 0)
-    return attentionBwd(ptr<T>(qt), ptr<T>(kt), ptr<T>(vt), ptr<T>(dot), dq, dk,
-                        dv, sh, causal, fn);
+    return attentionBwd(q, k, v, dO, dq, dk, dv, sh, causal, fn);
   RopeTable table(sh, ropeTheta);
-  Buffer<T> qr(numel(qt)), kr(numel(kt));
+  Buffer<T> qr(sh.b * sh.s * sh.nq * sh.d), kr(sh.b * sh.s * sh.nkv * sh.d);
   if (!table.ok() || !qr.ok() || !kr.ok())
     return outOfMemory(fn);
-  applyRope(ptr<T>(qt), qr.data(), sh, sh.nq, table, 1.0);
-  applyRope(ptr<T>(kt), kr.data(), sh, sh.nkv, table, 1.0);
+  applyRope(q, qr.data(), sh, sh.nq, table, 1.0);
+  applyRope(k, kr.data(), sh, sh.nkv, table, 1.0);
   // Gradients with respect to the rotated q, k ...
-  mfrt_status st = attentionBwd(qr.data(), kr.data(), ptr<T>(vt), ptr<T>(dot),
-                                dq, dk, dv, sh, causal, fn);
+  mfrt_status st =
+      attentionBwd(qr.data(), kr.data(), v, dO, dq, dk, dv, sh, causal, fn);
   if (st != MFRT_OK)
     return st;
   // ... rotated back: the transpose of a rotation is the opposite rotation.
@@ -252,6 +254,106 @@ mfrt_status attentionBwd(const mfrt_tensor *qt, const mfrt_tensor *kt,
   if (dk)
     applyRope(dk, dk, sh, sh.nkv, table, -1.0);
   return MFRT_OK;
+}
+
+/// y = x * rsqrt(mean(x^2) + eps) * w for each of the n contiguous
+/// d-element vectors (heads) of x. Accumulates in double.
+template <typename T>
+void headNorm(const T *x, const T *w, T *y, int64_t n, int64_t d, double eps) {
+  for (int64_t r = 0; r < n; ++r) {
+    const T *xr = x + r * d;
+    double ss = 0;
+    for (int64_t i = 0; i < d; ++i)
+      ss += double(xr[i]) * double(xr[i]);
+    double inv = 1.0 / std::sqrt(ss / double(d) + eps);
+    for (int64_t i = 0; i < d; ++i)
+      y[r * d + i] = T(double(xr[i]) * inv * double(w[i]));
+  }
+}
+
+/// The backward of headNorm: dy (the gradient of y) is replaced by dx when
+/// dx is null, else dx is written; dw (d doubles) accumulates
+/// sum over vectors of dy * x * rsqrt(...).
+template <typename T>
+void headNormBwd(const T *x, const T *w, const T *dy, T *dx, double *dw,
+                 int64_t n, int64_t d, double eps) {
+  for (int64_t r = 0; r < n; ++r) {
+    const T *xr = x + r * d, *gr = dy + r * d;
+    double ss = 0, dot = 0;
+    for (int64_t i = 0; i < d; ++i) {
+      ss += double(xr[i]) * double(xr[i]);
+      dot += double(w[i]) * double(gr[i]) * double(xr[i]);
+    }
+    double inv = 1.0 / std::sqrt(ss / double(d) + eps);
+    double c = inv * inv * inv * dot / double(d);
+    for (int64_t i = 0; i < d; ++i)
+      dw[i] += double(gr[i]) * double(xr[i]) * inv;
+    if (dx)
+      for (int64_t i = 0; i < d; ++i)
+        dx[r * d + i] =
+            T(inv * double(w[i]) * double(gr[i]) - double(xr[i]) * c);
+  }
+}
+
+template <typename T>
+mfrt_status attentionQKNormFwd(const T *q, const T *k, const T *v,
+                               const T *wq, const T *wk, T *o,
+                               const AttnShape &sh, bool causal,
+                               double ropeTheta, double eps, const char *fn) {
+  int64_t nq = sh.b * sh.s * sh.nq, nk = sh.b * sh.s * sh.nkv;
+  Buffer<T> qn(nq * sh.d), kn(nk * sh.d);
+  if (!qn.ok() || !kn.ok())
+    return outOfMemory(fn);
+  headNorm(q, wq, qn.data(), nq, sh.d, eps);
+  headNorm(k, wk, kn.data(), nk, sh.d, eps);
+  return attentionFwdRope(qn.data(), kn.data(), v, o, sh, causal, ropeTheta,
+                          fn);
+}
+
+/// Every output may be null (not needed).
+template <typename T>
+mfrt_status attentionQKNormBwd(const T *q, const T *k, const T *v,
+                               const T *wq, const T *wk, const T *dO, T *dq,
+                               T *dk, T *dv, T *dwq, T *dwk,
+                               const AttnShape &sh, bool causal,
+                               double ropeTheta, double eps, const char *fn) {
+  int64_t nq = sh.b * sh.s * sh.nq, nk = sh.b * sh.s * sh.nkv;
+  Buffer<T> qn(nq * sh.d), kn(nk * sh.d), gq(nq * sh.d), gk(nk * sh.d);
+  Buffer<double> acc(sh.d);
+  if (!qn.ok() || !kn.ok() || !gq.ok() || !gk.ok() || !acc.ok())
+    return outOfMemory(fn);
+  headNorm(q, wq, qn.data(), nq, sh.d, eps);
+  headNorm(k, wk, kn.data(), nk, sh.d, eps);
+  // Gradients with respect to the normalised q, k ...
+  mfrt_status st = attentionBwdRope(qn.data(), kn.data(), v, dO, gq.data(),
+                                    gk.data(), dv, sh, causal, ropeTheta, fn);
+  if (st != MFRT_OK)
+    return st;
+  // ... through the norms.
+  struct Side {
+    const T *x, *w, *g;
+    T *dx, *dw;
+    int64_t n;
+  };
+  for (const Side &side : {Side{q, wq, gq.data(), dq, dwq, nq},
+                           Side{k, wk, gk.data(), dk, dwk, nk}}) {
+    std::fill(acc.data(), acc.data() + sh.d, 0.0);
+    headNormBwd(side.x, side.w, side.g, side.dx, acc.data(), side.n, sh.d, eps);
+    if (side.dw)
+      for (int64_t i = 0; i < sh.d; ++i)
+        side.dw[i] = T(acc[i]);
+  }
+  return MFRT_OK;
+}
+
+bool checkQKNorm(ArgChecker &a, const mfrt_tensor *qNorm,
+                 const mfrt_tensor *kNorm, double eps, const AttnShape &sh) {
+  if (!a.floatTensor(qNorm, "q_norm") || !a.shape(qNorm, "q_norm", {sh.d}) ||
+      !a.floatTensor(kNorm, "k_norm") || !a.shape(kNorm, "k_norm", {sh.d}))
+    return false;
+  if (!(eps > 0) || !std::isfinite(eps))
+    return a.fail("epsilon must be positive and finite, got %g", eps);
+  return true;
 }
 
 } // namespace
@@ -268,8 +370,9 @@ mfrt_attention_fwd(const mfrt_tensor *q, const mfrt_tensor *k,
       !a.shape(out, "out", Dims::of(q)))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
-    return attentionFwd<decltype(tag)>(q, k, v, out, sh, causal != 0,
-                                       rope_theta, a.fn());
+    using T = decltype(tag);
+    return attentionFwdRope<T>(ptr<T>(q), ptr<T>(k), ptr<T>(v), ptr<T>(out),
+                               sh, causal != 0, rope_theta, a.fn());
   });
 }
 
@@ -288,7 +391,58 @@ mfrt_attention_bwd(const mfrt_tensor *q, const mfrt_tensor *k,
       !a.optFloat(dk, "dk", Dims::of(k)) || !a.optFloat(dv, "dv", Dims::of(v)))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
-    return attentionBwd<decltype(tag)>(q, k, v, dout, dq, dk, dv, sh,
-                                       causal != 0, rope_theta, a.fn());
+    using T = decltype(tag);
+    return attentionBwdRope<T>(ptr<T>(q), ptr<T>(k), ptr<T>(v), ptr<T>(dout),
+                               optPtr<T>(dq), optPtr<T>(dk), optPtr<T>(dv), sh,
+                               causal != 0, rope_theta, a.fn());
+  });
+}
+
+extern "C" mfrt_status mfrt_attention_qknorm_fwd(
+    const mfrt_tensor *q, const mfrt_tensor *k, const mfrt_tensor *v,
+    const mfrt_tensor *q_norm, const mfrt_tensor *k_norm, int64_t num_heads,
+    int64_t num_kv_heads, int32_t causal, double rope_theta, double epsilon,
+    const mfrt_tensor *out) {
+  ArgChecker a("mfrt_attention_qknorm_fwd");
+  AttnShape sh;
+  if (!checkAttention(a, q, k, v, num_heads, num_kv_heads, sh) ||
+      !checkRope(a, rope_theta, sh) ||
+      !checkQKNorm(a, q_norm, k_norm, epsilon, sh) ||
+      !a.floatTensor(out, "out") || !a.shape(out, "out", Dims::of(q)))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    return attentionQKNormFwd<T>(ptr<T>(q), ptr<T>(k), ptr<T>(v),
+                                 ptr<T>(q_norm), ptr<T>(k_norm), ptr<T>(out),
+                                 sh, causal != 0, rope_theta, epsilon, a.fn());
+  });
+}
+
+extern "C" mfrt_status mfrt_attention_qknorm_bwd(
+    const mfrt_tensor *q, const mfrt_tensor *k, const mfrt_tensor *v,
+    const mfrt_tensor *q_norm, const mfrt_tensor *k_norm, int64_t num_heads,
+    int64_t num_kv_heads, int32_t causal, double rope_theta, double epsilon,
+    const mfrt_tensor *dout, const mfrt_tensor *dq, const mfrt_tensor *dk,
+    const mfrt_tensor *dv, const mfrt_tensor *dq_norm,
+    const mfrt_tensor *dk_norm) {
+  ArgChecker a("mfrt_attention_qknorm_bwd");
+  AttnShape sh;
+  if (!checkAttention(a, q, k, v, num_heads, num_kv_heads, sh) ||
+      !checkRope(a, rope_theta, sh) ||
+      !checkQKNorm(a, q_norm, k_norm, epsilon, sh) ||
+      !a.floatTensor(dout, "dout") || !a.shape(dout, "dout", Dims::of(q)) ||
+      !a.optFloat(dq, "dq", Dims::of(q)) ||
+      !a.optFloat(dk, "dk", Dims::of(k)) ||
+      !a.optFloat(dv, "dv", Dims::of(v)) ||
+      !a.optFloat(dq_norm, "dq_norm", Dims::of(q_norm)) ||
+      !a.optFloat(dk_norm, "dk_norm", Dims::of(k_norm)))
+    return a.status();
+  return dispatchFloat(a.floatType(), [&](auto tag) {
+    using T = decltype(tag);
+    return attentionQKNormBwd<T>(
+        ptr<T>(q), ptr<T>(k), ptr<T>(v), ptr<T>(q_norm), ptr<T>(k_norm),
+        ptr<T>(dout), optPtr<T>(dq), optPtr<T>(dk), optPtr<T>(dv),
+        optPtr<T>(dq_norm), optPtr<T>(dk_norm), sh, causal != 0, rope_theta,
+        epsilon, a.fn());
   });
 }

@@ -78,6 +78,8 @@ std::string hfBaseName(const std::string &name) {
       {"attn.wk", "self_attn.k_proj.weight"},
       {"attn.wv", "self_attn.v_proj.weight"},
       {"attn.wo", "self_attn.o_proj.weight"},
+      {"attn.q_norm", "self_attn.q_norm.weight"},
+      {"attn.k_norm", "self_attn.k_norm.weight"},
       {"moe_norm", "post_attention_layernorm.weight"},
       {"moe.router", "block_sparse_moe.gate.weight"},
       {"moe.w_gate", "block_sparse_moe.experts.w1.weight"},

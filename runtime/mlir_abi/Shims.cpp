@@ -133,6 +133,14 @@ SHIM(attention_fwd, "moe.attention",
                                 num_kv_heads, causal, rope_theta,
                                 c.f(M(out))));)
 
+SHIM(attention_qknorm_fwd, "moe.attention",
+     (MR(q), MR(k), MR(v), MR(q_norm), MR(k_norm), int64_t num_heads,
+      int64_t num_kv_heads, int32_t causal, double rope_theta, double epsilon,
+      MR(out)),
+     c.check(mfrt_attention_qknorm_fwd(
+         c.f(M(q)), c.f(M(k)), c.f(M(v)), c.f(M(q_norm)), c.f(M(k_norm)),
+         num_heads, num_kv_heads, causal, rope_theta, epsilon, c.f(M(out))));)
+
 SHIM(swiglu_fwd, "moe.swiglu", (MR(gate), MR(up), MR(out)),
      c.check(mfrt_swiglu_fwd(c.f(M(gate)), c.f(M(up)), c.f(M(out))));)
 
@@ -268,6 +276,16 @@ SHIM(attention_bwd, "moe.attention_grad",
      c.check(mfrt_attention_bwd(c.f(M(q)), c.f(M(k)), c.f(M(v)), num_heads,
                                 num_kv_heads, causal, rope_theta, c.f(M(dout)),
                                 c.f(M(dq)), c.f(M(dk)), c.f(M(dv))));)
+
+SHIM(attention_qknorm_bwd, "moe.attention_grad",
+     (MR(q), MR(k), MR(v), MR(dout), MR(q_norm), MR(k_norm), int64_t num_heads,
+      int64_t num_kv_heads, int32_t causal, double rope_theta, double epsilon,
+      MR(dq), MR(dk), MR(dv), MR(dq_norm), MR(dk_norm)),
+     c.check(mfrt_attention_qknorm_bwd(
+         c.f(M(q)), c.f(M(k)), c.f(M(v)), c.f(M(q_norm)), c.f(M(k_norm)),
+         num_heads, num_kv_heads, causal, rope_theta, epsilon, c.f(M(dout)),
+         c.f(M(dq)), c.f(M(dk)), c.f(M(dv)), c.f(M(dq_norm)),
+         c.f(M(dk_norm))));)
 
 SHIM(swiglu_bwd, "moe.swiglu_grad",
      (MR(gate), MR(up), MR(dout), MR(dgate), MR(dup)),

@@ -163,12 +163,23 @@ def _rotary(x, theta):
     return jnp.concatenate([jnp.real(z), jnp.imag(z)], axis=-1).astype(x.dtype)
 
 
-def _attention(q, k, v, num_heads, num_kv_heads, causal, rope_theta=None):
+def _head_rms_norm(x, w, eps):
+    """Qwen3's q_norm / k_norm: RMSNorm of x [b, s, heads, d] over the last
+    axis (each head on its own) with the [d] weight shared by the heads."""
+    ms = jnp.mean(jnp.square(x), axis=-1, keepdims=True)
+    return x / jnp.sqrt(ms + eps) * w
+
+
+def _attention(q, k, v, num_heads, num_kv_heads, causal, rope_theta=None,
+               qk_norm=None, eps=1e-6):
     b, s, _ = q.shape
     d = q.shape[-1] // num_heads
     q = q.reshape(b, s, num_heads, d)
     k = k.reshape(b, s, num_kv_heads, d)
     v = v.reshape(b, s, num_kv_heads, d)
+    if qk_norm is not None:  # normalised before the rotation
+        q = _head_rms_norm(q, qk_norm[0], eps)
+        k = _head_rms_norm(k, qk_norm[1], eps)
     if rope_theta is not None:
         q = _rotary(q, rope_theta)
         k = _rotary(k, rope_theta)
@@ -282,9 +293,12 @@ def evaluate(ops, args, inputs, weights):
         elif n == "moe.linear":
             out = [o[0] @ o[1]]
         elif n == "moe.attention":
+            # Operands 3 and 4, when present, are the q/k norm weights.
+            qk_norm = (o[3], o[4]) if len(o) == 5 else None
             out = [_attention(o[0], o[1], o[2], _prop_int(p, "num_heads"),
                               _prop_int(p, "num_kv_heads"), "causal" in p,
-                              _prop_float(p, "rope_theta"))]
+                              _prop_float(p, "rope_theta"), qk_norm,
+                              _prop_float(p, "epsilon", 1e-6))]
         elif n == "moe.swiglu":
             out = [_silu(o[0]) * o[1]]
         elif n == "moe.router":

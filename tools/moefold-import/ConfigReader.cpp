@@ -1,6 +1,7 @@
 //===- ConfigReader.cpp - Hugging Face config.json -> ModelSpec -----------===//
 //
-// One function per family (readMixtral, readQwen2Moe, readDeepseekV3) pulls
+// One function per family (readMixtral, readQwen2Moe, readQwen3Moe,
+// readDeepseekV3) pulls
 // the fields it understands out of a Config, which remembers every key it
 // was asked about. Whatever is left is either a known harmless field (noted)
 // or unknown (an error). Semantic checks on the sizes run only once the
@@ -286,6 +287,7 @@ struct Family {
 constexpr Family kFamilies[] = {
     {"mixtral", "MixtralForCausalLM"},
     {"qwen2_moe", "Qwen2MoeForCausalLM"},
+    {"qwen3_moe", "Qwen3MoeForCausalLM"},
     {"deepseek_v3", "DeepseekV3ForCausalLM"},
 };
 
@@ -294,10 +296,6 @@ struct RejectedFamily {
   StringRef modelType, architecture, reason;
 };
 constexpr RejectedFamily kRejectedFamilies[] = {
-    {"qwen3_moe", "Qwen3MoeForCausalLM",
-     "Qwen3-MoE normalises every query and key head with its own RMSNorm "
-     "(q_norm, k_norm) before the rotary embedding, and the moe dialect has "
-     "no per-head normalisation op yet"},
     {"deepseek_v2", "DeepseekV2ForCausalLM",
      "DeepSeek-V2 uses multi-head latent attention and greedy softmax "
      "routing; only the DeepSeek-V3 MoE block (deepseek_v3) is supported"},
@@ -445,20 +443,10 @@ void readMixtral(Config &c, ModelSpec &m, const ImportOptions &opts) {
   checkSlidingWindow(c, "sliding_window", opts);
 }
 
-void readQwen2Moe(Config &c, ModelSpec &m, const ImportOptions &opts) {
-  readCommon(c, m, {/*rmsNormEps=*/1e-6, /*ropeTheta=*/1e4}, opts);
-  m.names = {"mlp", "gate_proj", "up_proj", "down_proj", "shared_expert"};
-  m.numExperts = c.requireInt("num_experts");
-  m.topK = c.requireInt("num_experts_per_tok");
-  m.expertFfn = c.requireInt("moe_intermediate_size");
-  m.sharedFfn = c.requireInt("shared_expert_intermediate_size");
-  m.sharedGate = true;
-  m.scoring = RouterScoring::Softmax;
-  m.renormalize = c.optBool("norm_topk_prob", false);
-  m.auxLossCoef = c.optNumber("router_aux_loss_coef", 0.001);
-  m.qkvBias = c.optBool("qkv_bias", true);
-
-  // Qwen2MoeDecoderLayer: MoE unless listed in mlp_only_layers, every
+/// The decoder-layer pattern and sliding-window fields of Qwen2-MoE and
+/// Qwen3-MoE (the same in both).
+void readQwenLayers(Config &c, ModelSpec &m, const ImportOptions &opts) {
+  // Qwen2/Qwen3MoeDecoderLayer: MoE unless listed in mlp_only_layers, every
   // decoder_sparse_step-th layer.
   int64_t step = c.optInt("decoder_sparse_step", 1);
   if (step < 1)
@@ -507,6 +495,40 @@ void readQwen2Moe(Config &c, ModelSpec &m, const ImportOptions &opts) {
   else
     c.ignore("sliding_window");
   c.ignore("max_window_layers");
+}
+
+void readQwen2Moe(Config &c, ModelSpec &m, const ImportOptions &opts) {
+  readCommon(c, m, {/*rmsNormEps=*/1e-6, /*ropeTheta=*/1e4}, opts);
+  m.names = {"mlp", "gate_proj", "up_proj", "down_proj", "shared_expert"};
+  m.numExperts = c.requireInt("num_experts");
+  m.topK = c.requireInt("num_experts_per_tok");
+  m.expertFfn = c.requireInt("moe_intermediate_size");
+  m.sharedFfn = c.requireInt("shared_expert_intermediate_size");
+  m.sharedGate = true;
+  m.scoring = RouterScoring::Softmax;
+  m.renormalize = c.optBool("norm_topk_prob", false);
+  m.auxLossCoef = c.optNumber("router_aux_loss_coef", 0.001);
+  m.qkvBias = c.optBool("qkv_bias", true);
+
+  readQwenLayers(c, m, opts);
+}
+
+void readQwen3Moe(Config &c, ModelSpec &m, const ImportOptions &opts) {
+  readCommon(c, m, {/*rmsNormEps=*/1e-6, /*ropeTheta=*/1e4}, opts);
+  // Qwen3MoeSparseMoeBlock: softmax top-k routing, no shared expert; the
+  // attention RMS-normalises every q and k head (q_norm, k_norm).
+  m.names = {"mlp", "gate_proj", "up_proj", "down_proj", ""};
+  m.numExperts = c.requireInt("num_experts");
+  m.topK = c.requireInt("num_experts_per_tok");
+  m.expertFfn = c.requireInt("moe_intermediate_size");
+  m.scoring = RouterScoring::Softmax;
+  m.renormalize = c.optBool("norm_topk_prob", false);
+  m.auxLossCoef = c.optNumber("router_aux_loss_coef", 0.001);
+  m.qkNorm = true;
+  if (std::optional<bool> bias = c.getBool("attention_bias"); bias && *bias)
+    c.unsupported("attention_bias", "attention projection biases are only "
+                                    "implemented for Qwen2-MoE's q/k/v");
+  readQwenLayers(c, m, opts);
 }
 
 void readDeepseekV3(Config &c, ModelSpec &m, const ImportOptions &opts) {
@@ -767,7 +789,8 @@ moefold::import::readConfig(StringRef path, StringRef text,
   }
   std::string supported =
       "supported: mixtral (MixtralForCausalLM), qwen2_moe "
-      "(Qwen2MoeForCausalLM), deepseek_v3 (DeepseekV3ForCausalLM)";
+      "(Qwen2MoeForCausalLM), qwen3_moe (Qwen3MoeForCausalLM), deepseek_v3 "
+      "(DeepseekV3ForCausalLM)";
   if (!family) {
     for (const RejectedFamily &r : kRejectedFamilies)
       if ((modelType && *modelType == r.modelType) ||
@@ -816,6 +839,9 @@ moefold::import::readConfig(StringRef path, StringRef text,
     expertsField = "num_local_experts";
   } else if (m.modelType == "qwen2_moe") {
     readQwen2Moe(c, m, opts);
+    expertsField = "num_experts";
+  } else if (m.modelType == "qwen3_moe") {
+    readQwen3Moe(c, m, opts);
     expertsField = "num_experts";
   } else {
     readDeepseekV3(c, m, opts);

@@ -3,6 +3,7 @@
 // The decoder is the Llama/Mixtral pre-norm block, per layer:
 //
 //   h += o_proj(attention(rope(q_proj(x)), rope(k_proj(x)), v_proj(x))),
+//        (Qwen3-MoE: rope(q_norm(q_proj(x))), per head, likewise k)
 //        x = rms_norm(h)                                  (input_layernorm)
 //   h += mlp(rms_norm(h))                        (post_attention_layernorm)
 //
@@ -139,10 +140,19 @@ Value ModelBuilder::attention(Value x, const std::string &prefix) {
   Value q = projection(x, prefix + ".q_proj", qWidth, spec.qkvBias);
   Value k = projection(x, prefix + ".k_proj", kvWidth, spec.qkvBias);
   Value v = projection(x, prefix + ".v_proj", kvWidth, spec.qkvBias);
+  SmallVector<Value, 2> qkNorm;
+  FloatAttr epsilon;
+  if (spec.qkNorm) {
+    for (const char *name : {".q_norm", ".k_norm"})
+      qkNorm.push_back(param(prefix + name + ".weight", {spec.headDim},
+                             Family::Norm, Shard::Replicated,
+                             moe::InitKind::Ones));
+    epsilon = b.getF64FloatAttr(spec.rmsNormEps);
+  }
   Value a = moe::AttentionOp::create(
-      b, at(prefix), q, k, v, static_cast<uint64_t>(spec.numHeads),
+      b, at(prefix), q, k, v, qkNorm, static_cast<uint64_t>(spec.numHeads),
       static_cast<uint64_t>(spec.numKVHeads), /*causal=*/true,
-      b.getF64FloatAttr(spec.ropeTheta));
+      b.getF64FloatAttr(spec.ropeTheta), epsilon);
   Value wo = normal(prefix + ".o_proj.weight", {qWidth, spec.hidden},
                     Family::Dense, Shard::RowsTp);
   return linear(a, wo, at(prefix + ".o_proj"));

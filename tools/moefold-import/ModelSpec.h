@@ -34,7 +34,7 @@ struct FamilyNames {
 };
 
 struct ModelSpec {
-  /// `mixtral`, `qwen2_moe` or `deepseek_v3`.
+  /// `mixtral`, `qwen2_moe`, `qwen3_moe` or `deepseek_v3`.
   std::string modelType;
   /// The Hugging Face class, e.g. `MixtralForCausalLM`.
   std::string architecture;
@@ -47,6 +47,9 @@ struct ModelSpec {
   double initializerRange = 0.02;
   /// Biases on the q, k and v projections (Qwen2-MoE's `qkv_bias`).
   bool qkvBias = false;
+  /// Qwen3-MoE's per-head RMSNorm of q and k (`self_attn.q_norm`,
+  /// `self_attn.k_norm`, `[head_dim]` each, epsilon `rms_norm_eps`).
+  bool qkNorm = false;
 
   /// Per layer: true for a sparse MoE block, false for a dense SwiGLU MLP.
   std::vector<bool> moeLayers;

@@ -3,10 +3,10 @@
 //   moefold-import CONFIG.json [-o MODEL.mlir] [--batch B] [--seq S]
 //                  [--mesh world=N,tp=T,ep=E] [--allow-unknown-fields]
 //
-// Reads a Mixtral, Qwen2-MoE or DeepSeek-V3 style config.json and writes the
-// model in the moe dialect: parameters with Hugging Face names, families,
-// placements and initialisation, and a @train_step(tokens, targets) whose
-// result is the training loss. The module is built with the dialects' C++
+// Reads a Mixtral, Qwen2-MoE, Qwen3-MoE or DeepSeek-V3 style config.json and
+// writes the model in the moe dialect: parameters with Hugging Face names,
+// families, placements and initialisation, and a @train_step(tokens,
+// targets) whose result is the training loss. The module is built with the dialects' C++
 // builders and verified before it is written. See docs/import.md.
 //
 //===----------------------------------------------------------------------===//
@@ -67,8 +67,8 @@ const char *kOverview =
   moefold-import CONFIG.json [-o MODEL.mlir] [--batch B] [--seq S]
                  [--mesh world=N,tp=T,ep=E] [--allow-unknown-fields]
 
-Supported model_type values: mixtral, qwen2_moe, deepseek_v3. Every field of
-the config is used, ignored with a note (it does not change the training
+Supported model_type values: mixtral, qwen2_moe, qwen3_moe, deepseek_v3.
+Every field of the config is used, ignored with a note (it does not change the training
 math), or rejected with an error naming it. The output compiles with
 `moefold-compile MODEL.mlir --mesh world=1 -o EXE`. See docs/import.md.
 )";
@@ -96,10 +96,11 @@ void printHeader(llvm::raw_ostream &os, const ModelSpec &m,
      << m.architecture << " (model_type '" << m.modelType << "').\n";
   os << llvm::formatv("//   vocab {0}, hidden {1}, {2} layers ({3} MoE, {4} "
                       "dense); attention: {5} heads, {6} kv heads of dim "
-                      "{7}, causal, RoPE theta {8}{9}\n",
+                      "{7}, causal, RoPE theta {8}{9}{10}\n",
                       m.vocab, m.hidden, m.numLayers, moe, m.numLayers - moe,
                       m.numHeads, m.numKVHeads, m.headDim, num(m.ropeTheta),
-                      m.qkvBias ? ", q/k/v biases" : "");
+                      m.qkvBias ? ", q/k/v biases" : "",
+                      m.qkNorm ? ", per-head q/k RMSNorm" : "");
   if (moe > 0) {
     os << llvm::formatv("//   MoE: {0} routed experts of width {1}, top-{2}, "
                         "{3} scoring{4}{5}",

@@ -370,9 +370,16 @@ TEST(DriverCheckpoint, HuggingFaceNamesOfTheExample) {
             "model.layers.12.block_sparse_moe.experts.w2.weight");
   EXPECT_EQ(hfBaseName("layers.0.moe_norm"),
             "model.layers.0.post_attention_layernorm.weight");
+  // Qwen3-style per-head q/k norm weights in the example's short names.
+  EXPECT_EQ(hfBaseName("layers.2.attn.q_norm"),
+            "model.layers.2.self_attn.q_norm.weight");
+  EXPECT_EQ(hfBaseName("layers.2.attn.k_norm"),
+            "model.layers.2.self_attn.k_norm.weight");
   // Imported models already carry Hugging Face names; others keep theirs.
   EXPECT_EQ(hfBaseName("model.layers.0.mlp.experts.up_proj.weight"),
             "model.layers.0.mlp.experts.up_proj.weight");
+  EXPECT_EQ(hfBaseName("model.layers.0.self_attn.q_norm.weight"),
+            "model.layers.0.self_attn.q_norm.weight");
   EXPECT_EQ(hfBaseName("layers.x.attn.wq"), "layers.x.attn.wq");
   EXPECT_EQ(hfBaseName("head"), "head");
 }

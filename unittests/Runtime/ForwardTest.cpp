@@ -107,6 +107,39 @@ TEST(Forward, AttentionRopeOnePair) {
   EXPECT_NEAR(out[3], 0.0, kEps);
 }
 
+TEST(Forward, AttentionQKNormPerHead) {
+  // D = 2, one head, B = 1, S = 2, causal, no rotation, epsilon 1e-12.
+  // q1 = (30, 40): rms = 50/sqrt(2), normalised (3, 4) sqrt(2)/5, times
+  // q_norm (a, 0) -> (3 sqrt(2) a / 5, 0); the scale of q drops out.
+  // k0 = (1, 1), k1 = (-1, -1): rms 1, times k_norm (1, 1) -> +-(1, 1).
+  // Logits (scale 1/sqrt(2)): +-3a/5; a = 5 ln 3 / 6 makes them
+  // +-ln(3)/2, softmax (3/4, 1/4), out1 = 3/4 v0 + 1/4 v1 = (5, 0).
+  // Position 0 sees only key 0: out0 = v0 = (4, 0).
+  const double a = 5.0 * std::log(3.0) / 6.0;
+  T q({1, 2, 2}, {7, -3, 30, 40}), k({1, 2, 2}, {1, 1, -1, -1}),
+      v({1, 2, 2}, {4, 0, 8, 0}), wq({2}, {a, 0}), wk({2}, {1, 1}),
+      out({1, 2, 2});
+  ASSERT_OK(mfrt_attention_qknorm_fwd(&q.d, &k.d, &v.d, &wq.d, &wk.d, 1, 1, 1,
+                                      0.0, 1e-12, &out.d));
+  EXPECT_NEAR(out[0], 4.0, kEps);
+  EXPECT_NEAR(out[1], 0.0, kEps);
+  EXPECT_NEAR(out[2], 5.0, kEps);
+  EXPECT_NEAR(out[3], 0.0, kEps);
+}
+
+TEST(Forward, AttentionQKNormRejectsBadWeights) {
+  // The weights are [D] (here D = 2), not [Nq*D]; epsilon must be positive.
+  T q({1, 2, 4}), wBad({4}), w({2}), out({1, 2, 4});
+  EXPECT_NE(mfrt_attention_qknorm_fwd(&q.d, &q.d, &q.d, &wBad.d, &w.d, 2, 2, 1,
+                                      0.0, 1e-6, &out.d),
+            MFRT_OK);
+  EXPECT_NE(mfrt_attention_qknorm_fwd(&q.d, &q.d, &q.d, &w.d, &w.d, 2, 2, 1,
+                                      0.0, 0.0, &out.d),
+            MFRT_OK);
+  EXPECT_OK(mfrt_attention_qknorm_fwd(&q.d, &q.d, &q.d, &w.d, &w.d, 2, 2, 1,
+                                      0.0, 1e-6, &out.d));
+}
+
 TEST(Forward, AttentionRopeHalfSplitPairsAndFrequency) {
   // D = 4, theta = 100: half-split pairs are (x0, x2) with frequency
   // 100^0 = 1 and (x1, x3) with frequency 100^(-2/4) = 0.1 (an interleaved

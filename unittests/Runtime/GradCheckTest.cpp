@@ -99,6 +99,70 @@ TEST(GradCheck, AttentionRopeCausalMqa) {
                 2);
 }
 
+void attentionQKNormCase(const char *name, int64_t nq, int64_t nkv,
+                         bool causal, double ropeTheta, int64_t d) {
+  const int64_t b = 2, s = 4;
+  const double eps = 1e-6;
+  T q = randn<double>({b, s, nq * d}, 30), k = randn<double>({b, s, nkv * d}, 31),
+    v = randn<double>({b, s, nkv * d}, 32);
+  T wq = randn<double>({d}, 33), wk = randn<double>({d}, 34);
+  T r = randn<double>({b, s, nq * d}, 35), out({b, s, nq * d});
+  T dq({b, s, nq * d}), dk({b, s, nkv * d}), dv({b, s, nkv * d}), dwq({d}),
+      dwk({d});
+  ASSERT_OK(mfrt_attention_qknorm_bwd(&q.d, &k.d, &v.d, &wq.d, &wk.d, nq, nkv,
+                                      causal, ropeTheta, eps, &r.d, &dq.d,
+                                      &dk.d, &dv.d, &dwq.d, &dwk.d));
+  double err = gradCheck(name,
+                         {{"q", &q, &dq},
+                          {"k", &k, &dk},
+                          {"v", &v, &dv},
+                          {"q_norm", &wq, &dwq},
+                          {"k_norm", &wk, &dwk}},
+                         [&] {
+                           EXPECT_OK(mfrt_attention_qknorm_fwd(
+                               &q.d, &k.d, &v.d, &wq.d, &wk.d, nq, nkv, causal,
+                               ropeTheta, eps, &out.d));
+                           return dot(r, out);
+                         });
+  EXPECT_LE(err, kTol);
+}
+
+// Qwen3's per-head q/k RMSNorm, with and without rotary embeddings; the
+// weight gradients sum over every head, token and batch row.
+TEST(GradCheck, AttentionQKNormRopeCausalGqa) {
+  attentionQKNormCase("attention qk-norm rope causal gqa 4q/2kv", 4, 2, true,
+                      10.0, 6);
+}
+TEST(GradCheck, AttentionQKNormFullMha) {
+  attentionQKNormCase("attention qk-norm non-causal mha 2q/2kv", 2, 2, false,
+                      0.0, 4);
+}
+TEST(GradCheck, AttentionQKNormRopeCausalMqa) {
+  attentionQKNormCase("attention qk-norm rope causal mqa 3q/1kv", 3, 1, true,
+                      100.0, 2);
+}
+
+TEST(GradCheck, AttentionQKNormOptionalOutputs) {
+  // Only the weight gradients requested (the others null): the same values
+  // as with every output.
+  const int64_t b = 1, s = 3, d = 4;
+  T q = randn<double>({b, s, 2 * d}, 40), k = randn<double>({b, s, d}, 41),
+    v = randn<double>({b, s, d}, 42), wq = randn<double>({d}, 43),
+    wk = randn<double>({d}, 44), r = randn<double>({b, s, 2 * d}, 45);
+  T dq({b, s, 2 * d}), dk({b, s, d}), dv({b, s, d}), dwq({d}), dwk({d}),
+      dwq2({d}), dwk2({d});
+  ASSERT_OK(mfrt_attention_qknorm_bwd(&q.d, &k.d, &v.d, &wq.d, &wk.d, 2, 1, 1,
+                                      1e4, 1e-6, &r.d, &dq.d, &dk.d, &dv.d,
+                                      &dwq.d, &dwk.d));
+  ASSERT_OK(mfrt_attention_qknorm_bwd(&q.d, &k.d, &v.d, &wq.d, &wk.d, 2, 1, 1,
+                                      1e4, 1e-6, &r.d, nullptr, nullptr,
+                                      nullptr, &dwq2.d, &dwk2.d));
+  for (int64_t i = 0; i < d; ++i) {
+    EXPECT_EQ(dwq[i], dwq2[i]);
+    EXPECT_EQ(dwk[i], dwk2[i]);
+  }
+}
+
 TEST(GradCheck, Swiglu) {
   T g = randn<double>({3, 4}, 20), u = randn<double>({3, 4}, 21);
   T r = randn<double>({3, 4}, 22), out({3, 4}), dg({3, 4}), du({3, 4});

@@ -120,6 +120,11 @@ double ropeThetaOrZero(FloatAttr ropeTheta) {
   return ropeTheta ? ropeTheta.getValueAsDouble() : 0.0;
 }
 
+/// moe.attention's `epsilon` of the q/k norm; absent means 1e-6.
+double qkNormEpsilonOf(FloatAttr epsilon) {
+  return epsilon ? epsilon.getValueAsDouble() : 1.0e-6;
+}
+
 struct AttentionLowering : RuntimePattern<moe::AttentionOp> {
   using RuntimePattern::RuntimePattern;
   LogicalResult matchAndRewrite(moe::AttentionOp op, OpAdaptor a,
@@ -127,9 +132,16 @@ struct AttentionLowering : RuntimePattern<moe::AttentionOp> {
     CallBuilder c(rw, op.getLoc(), state);
     Value out = c.alloc(op.getType());
     c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV());
+    // With q/k norm weights: the _qknorm entry point (weights, epsilon).
+    bool qkNorm = !a.getQkNorm().empty();
+    for (Value norm : a.getQkNorm())
+      c.buffer(norm);
     c.i64(op.getNumHeads()).i64(op.getNumKvHeads()).i32(op.getCausal());
-    c.f64(ropeThetaOrZero(op.getRopeThetaAttr())).buffer(out);
-    c.call("attention_fwd", op.getType());
+    c.f64(ropeThetaOrZero(op.getRopeThetaAttr()));
+    if (qkNorm)
+      c.f64(qkNormEpsilonOf(op.getEpsilonAttr()));
+    c.buffer(out);
+    c.call(qkNorm ? "attention_qknorm_fwd" : "attention_fwd", op.getType());
     rw.replaceOp(op, out);
     return success();
   }
@@ -430,12 +442,22 @@ struct AttentionGradLowering : RuntimePattern<moe::AttentionGradOp> {
     Value dq = c.alloc(op.getDq().getType());
     Value dk = c.alloc(op.getDk().getType());
     Value dv = c.alloc(op.getDv().getType());
+    SmallVector<Value> results = {dq, dk, dv};
+    for (Value dnorm : op.getDqkNorm())
+      results.push_back(c.alloc(dnorm.getType()));
+    bool qkNorm = results.size() > 3;
     c.buffer(a.getQ()).buffer(a.getK()).buffer(a.getV()).buffer(a.getDout());
+    for (Value norm : a.getQkNorm())
+      c.buffer(norm);
     c.i64(op.getNumHeads()).i64(op.getNumKvHeads()).i32(op.getCausal());
     c.f64(ropeThetaOrZero(op.getRopeThetaAttr()));
-    c.buffer(dq).buffer(dk).buffer(dv);
-    c.call("attention_bwd", op.getDq().getType());
-    rw.replaceOp(op, ValueRange{dq, dk, dv});
+    if (qkNorm)
+      c.f64(qkNormEpsilonOf(op.getEpsilonAttr()));
+    for (Value r : results)
+      c.buffer(r);
+    c.call(qkNorm ? "attention_qknorm_bwd" : "attention_bwd",
+           op.getDq().getType());
+    rw.replaceOp(op, results);
     return success();
   }
 };

@@ -87,6 +87,24 @@ mfrt_status mfrt_attention_bwd(const mfrt_tensor *q, const mfrt_tensor *k,
                                const mfrt_tensor *dq, const mfrt_tensor *dk,
                                const mfrt_tensor *dv);
 
+/* Qwen3-style attention: before the rotary embedding every D-element head
+ * of q (of k) is RMS-normalised, x * rsqrt(mean(x^2) + epsilon) * w, with
+ * the [D] weight q_norm (k_norm) shared by all heads. */
+mfrt_status mfrt_attention_qknorm_fwd(
+    const mfrt_tensor *q, const mfrt_tensor *k, const mfrt_tensor *v,
+    const mfrt_tensor *q_norm, const mfrt_tensor *k_norm, int64_t num_heads,
+    int64_t num_kv_heads, int32_t causal, double rope_theta, double epsilon,
+    const mfrt_tensor *out);
+/* Writes dq, dk (gradients of the unnormalised q, k), dv, and dq_norm,
+ * dk_norm (summed over heads and tokens); any output may be NULL. */
+mfrt_status mfrt_attention_qknorm_bwd(
+    const mfrt_tensor *q, const mfrt_tensor *k, const mfrt_tensor *v,
+    const mfrt_tensor *q_norm, const mfrt_tensor *k_norm, int64_t num_heads,
+    int64_t num_kv_heads, int32_t causal, double rope_theta, double epsilon,
+    const mfrt_tensor *dout, const mfrt_tensor *dq, const mfrt_tensor *dk,
+    const mfrt_tensor *dv, const mfrt_tensor *dq_norm,
+    const mfrt_tensor *dk_norm);
+
 /*--- swiglu -------------------------------------------------------------*/
 /* out = silu(gate) * up, silu(g) = g * sigmoid(g). All the same shape. */
 mfrt_status mfrt_swiglu_fwd(const mfrt_tensor *gate, const mfrt_tensor *up,

@@ -374,9 +374,11 @@ static unsigned attentionHeads(B &b, int64_t numHeads, int64_t numKvHeads) {
   return heads;
 }
 
-static void buildAttention(B &b, int64_t numHeads, int64_t numKvHeads) {
-  // q [B, S, Nq*D], k, v [B, S, Nkv*D] -> [B, S, Nq*D]. Both sequence dims
-  // are replicated-only in v1 (causal masking needs global positions).
+static void buildAttention(B &b, int64_t numHeads, int64_t numKvHeads,
+                           bool qkNorm) {
+  // q [B, S, Nq*D], k, v [B, S, Nkv*D] [, q_norm, k_norm [D]] -> [B, S, Nq*D].
+  // Both sequence dims are replicated-only in v1 (causal masking needs
+  // global positions). The per-head norm weights are whole on every rank.
   unsigned batch = b.factor("b", b.operandDim(0, 0));
   unsigned sq = b.replicatedOnly("sq", b.operandDim(0, 1));
   unsigned sk = b.replicatedOnly("sk", b.operandDim(1, 1));
@@ -384,12 +386,20 @@ static void buildAttention(B &b, int64_t numHeads, int64_t numKvHeads) {
   b.operand(0, dimsOf({batch, sq, heads}));
   b.operand(1, dimsOf({batch, sk, heads}));
   b.operand(2, dimsOf({batch, sk, heads}));
+  if (qkNorm) {
+    unsigned d = b.replicatedOnly("d", b.operandDim(3, 0));
+    b.operand(3, dimsOf({d}));
+    b.operand(4, dimsOf({d}));
+  }
   b.result(0, dimsOf({batch, sq, heads}));
   b.linear({2}, {0});
 }
 
-static void buildAttentionGrad(B &b, int64_t numHeads, int64_t numKvHeads) {
-  // q, k, v, dout -> dq, dk, dv.
+static void buildAttentionGrad(B &b, int64_t numHeads, int64_t numKvHeads,
+                               bool qkNorm) {
+  // q, k, v, dout [, q_norm, k_norm] -> dq, dk, dv [, dq_norm, dk_norm].
+  // dq_norm and dk_norm sum over the batch and the heads: a pending sum
+  // where those are split (tp, dp), reduced by the partitioner.
   unsigned batch = b.factor("b", b.operandDim(0, 0));
   unsigned sq = b.replicatedOnly("sq", b.operandDim(0, 1));
   unsigned sk = b.replicatedOnly("sk", b.operandDim(1, 1));
@@ -401,7 +411,16 @@ static void buildAttentionGrad(B &b, int64_t numHeads, int64_t numKvHeads) {
   b.result(0, dimsOf({batch, sq, heads}));
   b.result(1, dimsOf({batch, sk, heads}));
   b.result(2, dimsOf({batch, sk, heads}));
-  b.linear({3}, {0, 1, 2});
+  if (!qkNorm) {
+    b.linear({3}, {0, 1, 2});
+    return;
+  }
+  unsigned d = b.replicatedOnly("d", b.operandDim(4, 0));
+  b.operand(4, dimsOf({d}));
+  b.operand(5, dimsOf({d}));
+  b.result(3, dimsOf({d}));
+  b.result(4, dimsOf({d}));
+  b.linear({3}, {0, 1, 2, 3, 4});
 }
 
 static void buildRouter(B &b, bool hasBias) {
@@ -740,7 +759,8 @@ FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
           .Case([&](LinearOp) { return buildLinear(b), true; })
           .Case([&](AttentionOp attention) {
             buildAttention(b, attention.getNumHeads(),
-                           attention.getNumKvHeads());
+                           attention.getNumKvHeads(),
+                           !attention.getQkNorm().empty());
             return true;
           })
           .Case([&](SwiGLUOp) {
@@ -772,7 +792,8 @@ FailureOr<ShardingRule> moefold::moe::getShardingRule(Operation *op) {
           .Case([&](LinearGradOp) { return buildLinearGrad(b), true; })
           .Case([&](AttentionGradOp attention) {
             buildAttentionGrad(b, attention.getNumHeads(),
-                               attention.getNumKvHeads());
+                               attention.getNumKvHeads(),
+                               !attention.getQkNorm().empty());
             return true;
           })
           .Case([&](SwiGLUGradOp) {

@@ -81,12 +81,36 @@ LogicalResult LinearGradOp::verify() {
   return verifyGradType(diag, getDout().getType(), "dout", "[..., N]", *out);
 }
 
+LogicalResult AttentionGradOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferredReturnTypes) {
+  inferredReturnTypes.push_back(adaptor.getQ().getType());
+  inferredReturnTypes.push_back(adaptor.getK().getType());
+  inferredReturnTypes.push_back(adaptor.getV().getType());
+  for (Value norm : adaptor.getQkNorm())
+    inferredReturnTypes.push_back(norm.getType());
+  return success();
+}
+
 LogicalResult AttentionGradOp::verify() {
   // dout and dq have the type of q (AllTypesMatch).
-  return checkAttention(OpDiag(*this), getQ().getType(), getK().getType(),
-                        getV().getType(), getNumHeadsAttr().getInt(),
-                        getNumKvHeadsAttr().getInt(),
-                        ropeThetaOf(getRopeThetaAttr()));
+  OpDiag diag(*this);
+  FailureOr<RankedTensorType> q = checkAttention(
+      diag, getQ().getType(), getK().getType(), getV().getType(),
+      getNumHeadsAttr().getInt(), getNumKvHeadsAttr().getInt(),
+      ropeThetaOf(getRopeThetaAttr()));
+  if (failed(q) || failed(checkQKNorm(diag, *q, getNumHeadsAttr().getInt(),
+                                      getQkNorm(), getEpsilonAttr())))
+    return failure();
+  // Only reachable through the generic form: the custom form infers them.
+  if (getDqkNorm().size() != getQkNorm().size())
+    return diag.error("expected dq_norm, dk_norm results exactly when "
+                      "qk_norm is given");
+  for (auto [norm, grad] : llvm::zip(getQkNorm(), getDqkNorm()))
+    if (norm.getType() != grad.getType())
+      return diag.error("dq_norm/dk_norm must have the types of the norm "
+                        "weights");
+  return success();
 }
 
 LogicalResult SharedExpertGradOp::inferReturnTypes(

@@ -201,11 +201,45 @@ FailureOr<RankedTensorType> moefold::moe::detail::checkAttention(
   return *q;
 }
 
+LogicalResult moefold::moe::detail::checkQKNorm(const OpDiag &diag,
+                                                RankedTensorType q,
+                                                int64_t numHeads,
+                                                ValueRange norms,
+                                                FloatAttr epsilon) {
+  if (norms.empty()) {
+    if (epsilon)
+      return diag.error("epsilon is only allowed with qk_norm");
+    return success();
+  }
+  if (norms.size() != 2)
+    return diag.error("qk_norm expects two weights (q, k), got ",
+                      norms.size());
+  double eps = qkNormEpsilonOf(epsilon);
+  if (!(eps > 0.0) || !std::isfinite(eps))
+    return diag.error("epsilon must be positive and finite, got ", eps);
+  int64_t headDim = q.getDimSize(2) / numHeads;
+  SmallVector<int64_t> shape = {headDim};
+  std::string layout = "[D]";
+  const char *names[] = {"q_norm", "k_norm"};
+  for (auto [value, name] : llvm::zip(norms, names)) {
+    FailureOr<RankedTensorType> w = getStaticTensor(diag, value.getType(), name);
+    if (failed(w) || failed(verifyShape(diag, *w, name, layout, shape)) ||
+        failed(verifySameElementType(diag, *w, name, q, "q")))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
-  return checkAttention(OpDiag(*this), getQ().getType(), getK().getType(),
-                        getV().getType(), getNumHeadsAttr().getInt(),
-                        getNumKvHeadsAttr().getInt(),
-                        ropeThetaOf(getRopeThetaAttr()));
+  OpDiag diag(*this);
+  FailureOr<RankedTensorType> q = checkAttention(
+      diag, getQ().getType(), getK().getType(), getV().getType(),
+      getNumHeadsAttr().getInt(), getNumKvHeadsAttr().getInt(),
+      ropeThetaOf(getRopeThetaAttr()));
+  if (failed(q))
+    return failure();
+  return checkQKNorm(diag, *q, getNumHeadsAttr().getInt(), getQkNorm(),
+                     getEpsilonAttr());
 }
 
 //===----------------------------------------------------------------------===//

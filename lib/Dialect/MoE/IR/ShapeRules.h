@@ -44,6 +44,18 @@ checkAttention(const OpDiag &diag, mlir::Type q, mlir::Type k, mlir::Type v,
                int64_t numHeads, int64_t numKVHeads,
                std::optional<double> ropeTheta = std::nullopt);
 
+/// The optional per-head q/k RMSNorm of moe.attention: `norms` is empty
+/// (then `epsilon` must be absent) or the two `[D]` weights of q's element
+/// type; `q` is the verified query type.
+mlir::LogicalResult checkQKNorm(const OpDiag &diag, mlir::RankedTensorType q,
+                                int64_t numHeads, mlir::ValueRange norms,
+                                mlir::FloatAttr epsilon);
+
+/// The epsilon of moe.attention's q/k norm (default 1e-6).
+inline double qkNormEpsilonOf(mlir::FloatAttr attr) {
+  return attr ? attr.getValueAsDouble() : 1.0e-6;
+}
+
 /// `gate` may be null (no sigmoid gate).
 mlir::FailureOr<mlir::RankedTensorType>
 checkSharedExpert(const OpDiag &diag, mlir::Type x, mlir::Type wGate,

@@ -78,13 +78,16 @@ LogicalResult AttentionOp::buildVJP(OpBuilder &builder,
   initOperandGrads(*this, operandGrads);
   if (!resultGrads[0])
     return success();
-  auto grad = AttentionGradOp::create(builder, getLoc(), getQ(), getK(), getV(),
-                                      resultGrads[0], getNumHeadsAttr(),
-                                      getNumKvHeadsAttr(), getCausalAttr(),
-                                      getRopeThetaAttr());
+  auto grad = AttentionGradOp::create(
+      builder, getLoc(), getQ(), getK(), getV(), resultGrads[0], getQkNorm(),
+      getNumHeadsAttr(), getNumKvHeadsAttr(), getCausalAttr(),
+      getRopeThetaAttr(), getEpsilonAttr());
   operandGrads[0] = grad.getDq();
   operandGrads[1] = grad.getDk();
   operandGrads[2] = grad.getDv();
+  // The q/k norm weights follow q, k, v (dq_norm, dk_norm).
+  for (auto [i, dnorm] : llvm::enumerate(grad.getDqkNorm()))
+    operandGrads[3 + i] = dnorm;
   return success();
 }
 

@@ -242,6 +242,22 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // (q, k, v, dout) -> dq, dk, dv. The probabilities are non-linear in q
     // and k; dq and dk are bilinear in (v, dout) through dP = dout v^T;
     // dv = P^T dout is linear in dout and independent of v.
+    //
+    // With q/k norm weights (operands 4, 5; non-linear, the trailing role)
+    // every result depends on them too, and dq_norm, dk_norm (results 3,
+    // 4) sum over the tokens and the heads: the contractions say so (a
+    // pending sum where q and dout, or k and dout, are split on an axis).
+    if (op->getNumOperands() > 4)
+      return OpTypingRule{"multilinear",
+                          {R::NonLinear, R::NonLinear, R::Factor, R::Factor},
+                          R::NonLinear,
+                          {{0, 1, 2, 3, 4, 5},
+                           {0, 1, 2, 3, 4, 5},
+                           {0, 1, 3, 4, 5},
+                           {0, 1, 2, 3, 4, 5},
+                           {0, 1, 2, 3, 4, 5}},
+                          {},
+                          {{}, {}, {}, {{0}, {3}}, {{1}, {3}}}};
     return OpTypingRule{"multilinear",
                         {R::NonLinear, R::NonLinear, R::Factor, R::Factor},
                         R::NonLinear,

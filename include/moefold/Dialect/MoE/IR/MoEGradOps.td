@@ -75,33 +75,40 @@ def MoE_LinearGradOp : MoE_Op<"linear_grad", [Pure,
   let hasVerifier = 1;
 }
 
-def MoE_AttentionGradOp : MoE_Op<"attention_grad", [Pure,
+def MoE_AttentionGradOp : MoE_Op<"attention_grad", [Pure, InferTypeOpAdaptor,
     AllTypesMatch<["q", "dout", "dq"]>, AllTypesMatch<["k", "dk"]>,
     AllTypesMatch<["v", "dv"]>]> {
   let summary = "Gradient of moe.attention.";
   let description = [{
     Operands and attributes of `moe.attention`, then `dout` of the type of
-    `q`; results `dq`, `dk`, `dv`. The attention probabilities (and, with
-    `rope_theta`, the rotated queries and keys) are recomputed (nothing is
-    saved from the forward pass); `dq` and `dk` are gradients with respect
-    to the unrotated `q` and `k`.
+    `q`; results `dq`, `dk`, `dv` and, exactly when `qk_norm %qn, %kn` is
+    given, `dq_norm`, `dk_norm` (of the types of `qn`, `kn`). The attention
+    probabilities (and the normalised, rotated queries and keys) are
+    recomputed (nothing is saved from the forward pass); `dq` and `dk` are
+    gradients with respect to the unnormalised, unrotated `q` and `k`.
+    `dq_norm` and `dk_norm` sum over every head and token.
 
     ```mlir
     %dq, %dk, %dv = moe.attention_grad %q, %k, %v, %dout num_heads = 4 num_kv_heads = 2 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
     %rq, %rk, %rv = moe.attention_grad %q, %k, %v, %dout num_heads = 4 num_kv_heads = 2 causal rope_theta = 1.0e+04 : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
+    %nq, %nk, %nv, %dqn, %dkn = moe.attention_grad %q, %k, %v, %dout qk_norm %qn, %kn num_heads = 4 num_kv_heads = 2 causal epsilon = 1.0e-06 : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>, tensor<16xf32>, tensor<16xf32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$q, MoE_FloatTensor:$k,
                    MoE_FloatTensor:$v, MoE_FloatTensor:$dout,
+                   Variadic<MoE_FloatTensor>:$qk_norm,
                    I64Attr:$num_heads, I64Attr:$num_kv_heads,
-                   UnitAttr:$causal, OptionalAttr<F64Attr>:$rope_theta);
+                   UnitAttr:$causal, OptionalAttr<F64Attr>:$rope_theta,
+                   OptionalAttr<F64Attr>:$epsilon);
   let results = (outs MoE_FloatTensor:$dq, MoE_FloatTensor:$dk,
-                      MoE_FloatTensor:$dv);
+                      MoE_FloatTensor:$dv,
+                      Variadic<MoE_FloatTensor>:$dqk_norm);
   let assemblyFormat = [{
-    $q `,` $k `,` $v `,` $dout `num_heads` `=` $num_heads
+    $q `,` $k `,` $v `,` $dout (`qk_norm` $qk_norm^)?
+    `num_heads` `=` $num_heads
     `num_kv_heads` `=` $num_kv_heads (`causal` $causal^)?
-    (`rope_theta` `=` $rope_theta^)? attr-dict
-    `:` type($q) `,` type($k) `,` type($v)
+    (`rope_theta` `=` $rope_theta^)? (`epsilon` `=` $epsilon^)? attr-dict
+    `:` type($q) `,` type($k) `,` type($v) (`,` type($qk_norm)^)?
   }];
   let hasVerifier = 1;
 }

@@ -237,25 +237,38 @@ def MoE_AttentionOp : MoE_Op<"attention", [Pure,
     `y[i] = x[i]·cos − x[i+D/2]·sin`, `y[i+D/2] = x[i+D/2]·cos + x[i]·sin`.
     `θ` must be positive and finite and `D` even.
 
+    With `qk_norm %qn, %kn` (Qwen3), every query and key head is RMS-normalised
+    over its `D` elements before the rotation: `x * rsqrt(mean(x^2) + ε) * w`
+    with the `[D]` weight `qn` for query heads and `kn` for key heads (shared by
+    all heads). `epsilon = ε` (default 1e-6) is allowed only with `qk_norm`.
+
     ```mlir
     %a = moe.attention %q, %k, %v num_heads = 4 num_kv_heads = 2 causal : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
     %r = moe.attention %q, %k, %v num_heads = 4 num_kv_heads = 2 causal rope_theta = 1.0e+04 : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>
+    %n = moe.attention %q, %k, %v qk_norm %qn, %kn num_heads = 4 num_kv_heads = 2 causal rope_theta = 1.0e+06 epsilon = 1.0e-06 : tensor<2x16x64xf32>, tensor<2x16x32xf32>, tensor<2x16x32xf32>, tensor<16xf32>, tensor<16xf32>
     ```
   }];
   let arguments = (ins MoE_FloatTensor:$q, MoE_FloatTensor:$k,
-                   MoE_FloatTensor:$v, I64Attr:$num_heads,
+                   MoE_FloatTensor:$v, Variadic<MoE_FloatTensor>:$qk_norm,
+                   I64Attr:$num_heads,
                    I64Attr:$num_kv_heads, UnitAttr:$causal,
-                   OptionalAttr<F64Attr>:$rope_theta);
+                   OptionalAttr<F64Attr>:$rope_theta,
+                   OptionalAttr<F64Attr>:$epsilon);
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
-    $q `,` $k `,` $v `num_heads` `=` $num_heads `num_kv_heads` `=` $num_kv_heads
-    (`causal` $causal^)? (`rope_theta` `=` $rope_theta^)? attr-dict
-    `:` type($q) `,` type($k) `,` type($v)
+    $q `,` $k `,` $v (`qk_norm` $qk_norm^)?
+    `num_heads` `=` $num_heads `num_kv_heads` `=` $num_kv_heads
+    (`causal` $causal^)? (`rope_theta` `=` $rope_theta^)?
+    (`epsilon` `=` $epsilon^)? attr-dict
+    `:` type($q) `,` type($k) `,` type($v) (`,` type($qk_norm)^)?
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The per-head dimension D (valid once verified).
     int64_t getHeadDim();
+    /// The q/k norm weights, or null without `qk_norm`.
+    mlir::Value getQNorm() { return getQkNorm().empty() ? mlir::Value() : getQkNorm()[0]; }
+    mlir::Value getKNorm() { return getQkNorm().size() < 2 ? mlir::Value() : getQkNorm()[1]; }
   }];
 }
 
