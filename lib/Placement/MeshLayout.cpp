@@ -127,13 +127,18 @@ llvm::Expected<View> finishView(int64_t world, ParsedView parsed) {
   return View(parsed.schema->name.str(), std::move(parsed.axes));
 }
 
+static int64_t sizeOf(const View &view, StringRef axisName) {
+  return view.getAxisSize(*view.findAxis(axisName));
+}
+
 } // namespace
 
-llvm::Error moefold::placement::checkEtpSupported(int64_t etp) {
-  if (etp > 1)
-    return makeError("etp = " + llvm::Twine(etp) +
-                     " is not supported yet (expert tensor parallelism is "
-                     "planned); use etp = 1");
+llvm::Error moefold::placement::checkEtpSupported(int64_t etp, int64_t tp) {
+  if (etp != 1 && etp != tp)
+    return makeError("etp = " + llvm::Twine(etp) + " must be 1 or tp = " +
+                     llvm::Twine(tp) +
+                     " (expert tensor parallelism splits each expert over "
+                     "the tp groups)");
   return llvm::Error::success();
 }
 
@@ -165,19 +170,20 @@ llvm::Expected<MeshLayout> MeshLayout::create(const MeshSpec &spec) {
     parsed.push_back(std::move(*view));
   }
 
-  // Phase 2: features the compiler does not implement yet.
-  for (const MeshAxis &axis : parsed[1].axes)
-    if (axis.name == kEtpAxis)
-      if (llvm::Error err = checkEtpSupported(axis.size))
-        return std::move(err);
-
-  // Phase 3: arithmetic.
+  // Phase 2: arithmetic.
   llvm::Expected<View> dense = finishView(spec.world, std::move(parsed[0]));
   if (!dense)
     return dense.takeError();
   llvm::Expected<View> expert = finishView(spec.world, std::move(parsed[1]));
   if (!expert)
     return expert.takeError();
+
+  // Phase 3: the expert layouts the compiler implements. With etp = tp the
+  // etp groups are the tp groups (both innermost), so an expert's F slices
+  // sit on the tp lanes that already hold the same tokens.
+  if (llvm::Error err =
+          checkEtpSupported(sizeOf(*expert, kEtpAxis), sizeOf(*dense, kTpAxis)))
+    return std::move(err);
   return MeshLayout(spec.world, std::move(*dense), std::move(*expert));
 }
 
@@ -200,10 +206,6 @@ const View *MeshLayout::lookupView(StringRef viewName) const {
   if (viewName == kExpertView)
     return &expert;
   return nullptr;
-}
-
-static int64_t sizeOf(const View &view, StringRef axisName) {
-  return view.getAxisSize(*view.findAxis(axisName));
 }
 
 int64_t MeshLayout::getDp() const { return sizeOf(dense, kDpAxis); }

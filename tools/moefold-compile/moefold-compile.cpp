@@ -1,6 +1,6 @@
 //===- moefold-compile.cpp - moe model -> native training executable ------===//
 //
-//   moefold-compile MODEL.mlir --mesh world=N[,tp=T][,ep=E][,etp=1]
+//   moefold-compile MODEL.mlir --mesh world=N[,tp=T][,ep=E][,etp=1|T]
 //                   [--optimizer adamw|sgd] [--max-grad-norm X]
 //                   [--emit=moe|mlir|llvm|obj|exe] -o EXE
 //
@@ -67,7 +67,7 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (EXE)"),
                                 cl::value_desc("file"), cl::cat(category));
 cl::opt<std::string>
     meshSpec("mesh",
-             cl::desc("Device mesh: world=N[,tp=T][,ep=E][,etp=1] (dp = N/T "
+             cl::desc("Device mesh: world=N[,tp=T][,ep=E][,etp=1|T] (dp = N/T "
                       "and edp = N/(E*etp) are derived; world=1 is the "
                       "single-rank program)"),
              cl::value_desc("spec"), cl::cat(category));
@@ -145,7 +145,7 @@ cl::opt<Emit> emit(
 const char *kOverview =
     R"(moefold-compile: compile a moe-dialect model into a training executable
 
-  moefold-compile MODEL.mlir --mesh world=N[,tp=T][,ep=E][,etp=1]
+  moefold-compile MODEL.mlir --mesh world=N[,tp=T][,ep=E][,etp=1|T]
                   [--optimizer adamw|sgd] [--max-grad-norm X]
                   [--emit=moe|mlir|llvm|obj|exe] -o EXE
 
@@ -167,7 +167,7 @@ of the runtime's static libraries), MOEFOLD_BLAS_LIBS (';'-separated BLAS
 link arguments) override the paths configured at build time.
 )";
 
-/// The --mesh flag: world=N[,tp=T][,ep=E][,etp=1]; dp and edp are derived
+/// The --mesh flag: world=N[,tp=T][,ep=E][,etp=1|T]; dp and edp are derived
 /// (and may be given when they agree).
 struct MeshFlag {
   int64_t world = 1, tp = 1, ep = 1, etp = 1;

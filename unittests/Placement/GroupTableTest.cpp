@@ -178,3 +178,19 @@ TEST(GroupTable, RenderWorld1) {
 }
 
 } // namespace
+
+// etp = tp (world 8 = dp4 x tp2 = edp2 x ep2 x etp2), by hand: expert rank =
+// (edp*2 + ep)*2 + etp. The etp groups are the tp groups; the ep groups join
+// the ranks with the same tp index within an edp block of 4.
+TEST(GroupTable, EtpEqualsTp) {
+  MeshLayout layout = getOrDie(MeshLayout::create(8, 2, 2, 2));
+  Groups tpGroups = {{0, 1}, {2, 3}, {4, 5}, {6, 7}};
+  EXPECT_EQ(groupsOf(layout, "dense", "tp"), tpGroups);
+  EXPECT_EQ(groupsOf(layout, "expert", "etp"), tpGroups);
+  EXPECT_EQ(groupsOf(layout, "expert", "ep"),
+            (Groups{{0, 2}, {1, 3}, {4, 6}, {5, 7}}));
+  EXPECT_EQ(groupsOf(layout, "expert", "edp"),
+            (Groups{{0, 4}, {1, 5}, {2, 6}, {3, 7}}));
+  EXPECT_EQ(groupsOf(layout, "dense", "dp"),
+            (Groups{{0, 2, 4, 6}, {1, 3, 5, 7}}));
+}

@@ -40,15 +40,16 @@ TEST(MeshLayoutErrors, Ep3OnWorld8) {
                         "expert view: stage size 8 is not divisible by ep*etp = 3*1 = 3");
 }
 
-// etp > 1 is allowed by the design but not implemented; it must be refused
-// explicitly, even where the arithmetic works out.
-TEST(MeshLayoutErrors, EtpAboveOneIsNotSupported) {
-  EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 2, 2),
-                        "etp = 2 is not supported yet");
-  EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 4, 4),
-                        "etp = 4 is not supported yet");
-  EXPECT_ERROR_CONTAINS(checkEtpSupported(3), "etp = 3 is not supported yet");
-  EXPECT_EQ(errorMessage(checkEtpSupported(1)), "<success>");
+// etp must be 1 or tp (the etp groups are the tp groups); anything else is
+// refused explicitly, even where the arithmetic works out.
+TEST(MeshLayoutErrors, EtpMustBeOneOrTp) {
+  EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 2, 2, 4),
+                        "etp = 4 must be 1 or tp = 2");
+  EXPECT_ERROR_CONTAINS(MeshLayout::create(8, 1, 4, 2),
+                        "etp = 2 must be 1 or tp = 1");
+  EXPECT_ERROR_CONTAINS(checkEtpSupported(3, 2), "etp = 3 must be 1 or tp = 2");
+  EXPECT_EQ(errorMessage(checkEtpSupported(1, 4)), "<success>");
+  EXPECT_EQ(errorMessage(checkEtpSupported(4, 4)), "<success>");
 }
 
 TEST(MeshLayoutErrors, NonPositiveSizes) {

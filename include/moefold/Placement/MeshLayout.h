@@ -55,10 +55,10 @@ struct MeshSpec {
   std::vector<ViewSpec> views;
 };
 
-/// Rejects the expert tensor-parallel sizes the compiler cannot lower yet.
-/// The design allows etp > 1; this is the one place that says it is not
-/// implemented, so lifting the restriction is a one-line change.
-llvm::Error checkEtpSupported(int64_t etp);
+/// Rejects the expert tensor-parallel sizes the compiler does not implement:
+/// etp must be 1 or equal tp (the etp groups are then the tp groups). This is
+/// the one place that says so.
+llvm::Error checkEtpSupported(int64_t etp, int64_t tp);
 
 /// A validated world of ranks with its dense and expert views.
 class MeshLayout {

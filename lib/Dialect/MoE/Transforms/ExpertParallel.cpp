@@ -20,6 +20,13 @@
 // split over tp (consumers get it whole by the usual redistribution). The
 // backward ops are the transposes. Every op stays static-shaped.
 //
+// With expert tensor parallelism (etp = tp, the weights also split on F
+// over etp) there is no fold: the tp lanes are the etp lanes, each runs its
+// F slice of the same rows, and the expert outputs are a pending sum over tp
+// that the linear all_to_all and combine keep; consumers reduce it (the
+// lazy reduction of a row-parallel linear). In the backward the score and
+// token gradients are pending sums over tp the same way.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ExpertParallel.h"
@@ -44,6 +51,7 @@ namespace {
 constexpr StringLiteral kTpAxis = "tp";
 constexpr StringLiteral kEpAxis = "ep";
 constexpr StringLiteral kEdpAxis = "edp";
+constexpr StringLiteral kEtpAxis = "etp";
 } // namespace
 
 /// `op` with `operands` and result types `types`, minus the global
@@ -129,6 +137,17 @@ FailureOr<TensorPlacement> ExpertParallel::foldPlacement(Operation *op,
   std::optional<unsigned> tp = view.findAxis(kTpAxis);
   if (!tp || view.getAxisSize(*tp) == 1)
     return p;
+  // etp = tp: every tp lane routes all the tokens (whole over tp) and runs
+  // its F slice of the experts on them.
+  if (axisSize(ctx.getView(spmd::kExpertView), kEtpAxis) > 1) {
+    if (p[*tp].isShard() && !p[*tp].isShardOf(0) && !p[*tp].isShardOf(1))
+      return op->emitOpError()
+             << "expects its tokens whole over tp (R or a pending sum) or "
+                "split there on the batch or sequence, but they are split "
+                "on the hidden dim";
+    p.set(*tp, AxisPlacement::replicate());
+    return p;
+  }
   int64_t tpSize = view.getAxisSize(*tp);
   // Tokens already split over tp on a token dim (a folded combine's result
   // flowing on) are folded as they are.
@@ -174,6 +193,17 @@ LogicalResult ExpertParallel::unfold(Value global, Operation *op,
     return failure();
   host.define(global, *whole);
   return success();
+}
+
+void ExpertParallel::definePending(Value global, const Chain &chain,
+                                  Value local) {
+  const View &view = host.getPlacementContext().getView(spmd::kDenseView);
+  TensorPlacement p = chain.fold;
+  Kinds kinds = host.kindsOf(p);
+  unsigned tp = *view.findAxis(kTpAxis);
+  p.set(tp, AxisPlacement::partial());
+  kinds[tp] = spmd::LocalTypeKind::Varying; // made by a contraction: pending V
+  host.define(global, Placed{p, local, kinds});
 }
 
 Value ExpertParallel::allToAll(Location loc, Value input, Value send,
@@ -240,6 +270,7 @@ LogicalResult ExpertParallel::partitionDispatch(Operation *op) {
   chain.foldedXType = xType;
   chain.tokens = idxType.getDimSize(0) * idxType.getDimSize(1);
   chain.topK = idxType.getDimSize(2);
+  chain.etp = axisSize(expert, kEtpAxis) > 1;
 
   // 3. Counts first: from each peer, how many rows it sends for each of my
   // E/ep experts (peer-major [ep][E/ep]); then per-peer totals.
@@ -267,24 +298,39 @@ LogicalResult ExpertParallel::partitionExperts(Operation *op) {
                                 "different moe.dispatch ops";
   Location loc = op->getLoc();
 
-  // The weights as stored: split by expert over ep.
+  // The weights as stored: split by expert over ep and, with etp = tp, on
+  // F over etp (w_gate/w_up [E, H, F] on dim 2, w_down [E, F, H] on dim 1).
   SmallVector<Value, 3> weights;
-  for (Value w : {experts.getWGate(), experts.getWUp(), experts.getWDown()}) {
-    const TensorPlacement &p = host.current(w).placement;
+  chain.weights.clear();
+  const View &view = host.getPlacementContext().getView(spmd::kExpertView);
+  SmallVector<Value, 3> globals = {experts.getWGate(), experts.getWUp(),
+                                  experts.getWDown()};
+  for (auto [i, w] : llvm::enumerate(globals)) {
+    TensorPlacement p = host.current(w).placement;
+    int64_t fDim = i == 2 ? 1 : 2;
+    for (unsigned a = 0, e = view.getNumAxes(); a < e; ++a) {
+      StringRef name = view.getAxis(a).name;
+      bool ok = name == kEpAxis    ? p[a].isShardOf(0)
+                : name == kEtpAxis ? view.getAxisSize(a) == 1 ||
+                                         p[a].isShardOf(fDim)
+                                   : view.getAxisSize(a) == 1 ||
+                                         p[a].isReplicate();
+      if (!ok) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        os << p;
+        return op->emitOpError()
+               << "needs its expert weights split by expert over ep (S(0)) "
+                  "and, with etp > 1, on F over etp (S(2) for w_gate and "
+                  "w_up, S(1) for w_down), replicated elsewhere; operand #"
+               << (i + 2) << " is placed " << text;
+      }
+    }
     FailureOr<Placed> local = host.getAs(w, p, op, false);
     if (failed(local))
       return failure();
     weights.push_back(local->local);
-    chain.weights = p;
-  }
-  const View &view = host.getPlacementContext().getView(spmd::kExpertView);
-  for (unsigned a = 0, e = view.getNumAxes(); a < e; ++a) {
-    bool isEp = view.getAxis(a).name == kEpAxis;
-    if ((isEp && !chain.weights[a].isShardOf(0)) ||
-        (!isEp && view.getAxisSize(a) > 1 && !chain.weights[a].isReplicate()))
-      return op->emitOpError()
-             << "needs its expert weights split by expert over ep only "
-                "(S(0) on ep, replicated elsewhere) for expert parallelism";
+    chain.weights.push_back(p);
   }
 
   // 4. Rows to the ranks holding their experts, into the worst case
@@ -322,9 +368,15 @@ LogicalResult ExpertParallel::partitionCombine(Operation *op) {
     operands.push_back(scores->local);
   }
   // 7. The combined tokens stay folded (S(d) over tp); consumers get them
-  // whole by the usual redistribution.
+  // whole by the usual redistribution. With etp = tp they are a pending sum
+  // over tp (the combine is linear in the expert outputs), which consumers
+  // reduce.
   Operation *local =
       cloneWith(host.getBuilder(), op, operands, {chain.foldedXType});
+  if (chain.etp) {
+    definePending(combine.getResult(), chain, local->getResult(0));
+    return success();
+  }
   host.define(combine.getResult(),
               Placed{chain.fold, local->getResult(0), host.kindsOf(chain.fold)});
   return unfold(combine.getResult(), op, /*asPartial=*/false);
@@ -365,6 +417,13 @@ LogicalResult ExpertParallel::partitionCombineGrad(Operation *op) {
       {chain.back.getType(), scores->local.getType()});
   chain.dBack = local->getResult(0);
   byValue[grad.getDexpertOut()] = &chain;
+  // With etp = tp, d_scores = <d_out, expert_out> is a pending sum over tp
+  // like expert_out (torchtitan #2416, case 2): moe.router_grad's operand
+  // needs its reduction over tp, which the consumer's redistribution adds.
+  if (chain.etp) {
+    definePending(grad.getDscores(), chain, local->getResult(1));
+    return success();
+  }
   host.define(grad.getDscores(), Placed{chain.fold, local->getResult(1),
                                         host.kindsOf(chain.fold)});
   // The router's score gradient: this rank's folded tokens only; gathered
@@ -382,8 +441,10 @@ LogicalResult ExpertParallel::partitionExpertsGrad(Operation *op) {
               "gradient that is not its moe.combine_grad's";
   Location loc = op->getLoc();
   SmallVector<Value, 3> weights;
-  for (Value w : {grad.getWGate(), grad.getWUp(), grad.getWDown()}) {
-    FailureOr<Placed> local = host.getAs(w, chain.weights, op, false);
+  SmallVector<Value, 3> globals = {grad.getWGate(), grad.getWUp(),
+                                  grad.getWDown()};
+  for (auto [w, p] : llvm::zip_equal(globals, chain.weights)) {
+    FailureOr<Placed> local = host.getAs(w, p, op, false);
     if (failed(local))
       return failure();
     weights.push_back(local->local);
@@ -403,19 +464,21 @@ LogicalResult ExpertParallel::partitionExpertsGrad(Operation *op) {
                cast<RankedTensorType>(chain.sorted.getType()).getDimSize(0));
   byValue[grad.getDsorted()] = &chain;
 
-  // Weight gradients: split by expert over ep, summed over the rows this ep
-  // group exchanged: a pending sum over edp (the optimizer's getAs reduces
-  // it over edp, never over dp, tp or ep).
-  TensorPlacement p = chain.weights;
+  // Weight gradients: split like their weights (by expert over ep, on F
+  // over etp), summed over the rows this ep group exchanged: a pending sum
+  // over edp (the optimizer's getAs reduces it over edp, never over dp, tp,
+  // ep or etp).
   const View &view = host.getPlacementContext().getView(spmd::kExpertView);
-  Kinds kinds = host.kindsOf(p);
-  if (std::optional<unsigned> edp = view.findAxis(kEdpAxis);
-      edp && view.getAxisSize(*edp) > 1) {
-    p.set(*edp, AxisPlacement::partial());
-    kinds[*edp] = spmd::LocalTypeKind::Varying; // made here: a pending V
-  }
-  for (unsigned r = 1; r < 4; ++r)
+  for (unsigned r = 1; r < 4; ++r) {
+    TensorPlacement p = chain.weights[r - 1];
+    Kinds kinds = host.kindsOf(p);
+    if (std::optional<unsigned> edp = view.findAxis(kEdpAxis);
+        edp && view.getAxisSize(*edp) > 1) {
+      p.set(*edp, AxisPlacement::partial());
+      kinds[*edp] = spmd::LocalTypeKind::Varying; // made here: a pending V
+    }
     host.define(op->getResult(r), Placed{p, local->getResult(r), kinds});
+  }
   return success();
 }
 
@@ -442,6 +505,15 @@ LogicalResult ExpertParallel::partitionDispatchGrad(Operation *op) {
     types.push_back(operands[2].getType());
   }
   Operation *local = cloneWith(host.getBuilder(), op, operands, types);
+  // With etp = tp, d_sorted is a pending sum over tp (moe.experts_grad
+  // contracts F), and so are dx and, scores before the experts, d_scores:
+  // their consumers reduce them (the router's score gradient included).
+  if (chain.etp) {
+    definePending(grad.getDx(), chain, local->getResult(0));
+    if (grad.getScores())
+      definePending(grad.getDscores(), chain, local->getResult(1));
+    return success();
+  }
   host.define(grad.getDx(), Placed{chain.fold, local->getResult(0),
                                    host.kindsOf(chain.fold)});
   if (grad.getScores()) {

@@ -88,7 +88,12 @@ private:
     mlir::Value dBack;      // their gradient, from combine_grad
     mlir::Value dSorted;    // gradient of the local dispatch rows
     mlir::Type foldedXType; // [B_f, S_f, H]
-    placement::TensorPlacement weights; // routed-expert weights (expert view)
+    /// The routed-expert weights w_gate, w_up, w_down (expert view).
+    llvm::SmallVector<placement::TensorPlacement, 3> weights;
+    /// Expert tensor parallelism (etp = tp): the tokens are not folded (the
+    /// tp lanes are the etp lanes), and the expert outputs, the combined
+    /// tokens and the score and token gradients are pending sums over tp.
+    bool etp = false;
   };
 
   mlir::FailureOr<placement::TensorPlacement> foldPlacement(mlir::Operation *op,
@@ -98,6 +103,9 @@ private:
   Chain *lookup(mlir::Value global) const;
   mlir::LogicalResult unfold(mlir::Value global, mlir::Operation *op,
                              bool asPartial);
+  /// Defines `global` as `local`, a pending sum over tp made by the F
+  /// contraction of the etp-split experts (typed V there).
+  void definePending(mlir::Value global, const Chain &chain, mlir::Value local);
 
   mlir::LogicalResult partitionDispatch(mlir::Operation *op);
   mlir::LogicalResult partitionExperts(mlir::Operation *op);

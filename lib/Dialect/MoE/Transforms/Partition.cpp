@@ -1103,22 +1103,27 @@ void MoEPartitionPass::runOnOperation() {
     if (failed(p))
       return signalPassFailure();
     if (param.getFamily() == Family::RoutedExpert && !isAllReplicated(*p)) {
-      // Expert parallelism: split by expert over ep, whole elsewhere (the
-      // folded dispatch; etp > 1 and other splits are not supported).
+      // Expert parallelism: split by expert over ep (the folded dispatch)
+      // and, with etp = tp, within each expert on its hidden units F over
+      // etp (dim 2 of w_gate/w_up [E, H, F], dim 1 of w_down [E, F, H]; the
+      // op that uses a weight checks which), whole elsewhere.
       const View &view = info.getView(*p);
       bool byExpert = p->getViewName() == spmd::kExpertView;
       for (unsigned a = 0, e = view.getNumAxes(); a < e && byExpert; ++a) {
-        bool isEp = view.getAxis(a).name == "ep";
-        byExpert = isEp ? (*p)[a].isShardOf(0)
-                        : view.getAxisSize(a) == 1 || (*p)[a].isReplicate();
+        StringRef name = view.getAxis(a).name;
+        const AxisPlacement &ap = (*p)[a];
+        byExpert = name == "ep"    ? ap.isShardOf(0)
+                   : name == "etp" ? view.getAxisSize(a) == 1 ||
+                                         ap.isShardOf(1) || ap.isShardOf(2)
+                                   : view.getAxisSize(a) == 1 || ap.isReplicate();
       }
       if (!byExpert) {
         param.emitOpError()
             << "is placed " << str(*p)
             << ": moe-partition supports routed experts replicated (ep = 1) "
-               "or split by expert over ep (S(0) on ep, replicated "
-               "elsewhere); splitting them within an expert (etp > 1) is "
-               "not supported";
+               "or split by expert over ep (S(0) on ep) and, with etp = tp, "
+               "on F over etp (S(2) for w_gate/w_up, S(1) for w_down), "
+               "replicated elsewhere";
         return signalPassFailure();
       }
       info.expertParallel = true;

@@ -710,7 +710,8 @@ struct LocalTypeAnalysis::Impl {
         };
         if (splitIn(contraction->lhs) && splitIn(contraction->rhs) &&
             !splitIn(contraction->unlessSplit)) {
-          if (contraction->ambiguous)
+          if (contraction->ambiguous &&
+              axis.axis.getValue() != contraction->resolvedOn)
             return Result({Kind::Varying, firstV->origin});
           return Result({Kind::Varying, op->getLoc(), /*pending=*/true});
         }

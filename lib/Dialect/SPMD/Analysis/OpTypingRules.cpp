@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moefold/Dialect/SPMD/Analysis/OpTypingRules.h"
+#include "moefold/Placement/MeshLayout.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/STLExtras.h"
@@ -14,6 +15,10 @@
 
 using namespace mlir;
 using namespace moefold::spmd;
+
+/// The axis that splits a routed expert's hidden units F (expert tensor
+/// parallelism): moe.experts contracts over it.
+static constexpr llvm::StringLiteral kExpertFAxis = moefold::placement::kEtpAxis;
 
 namespace {
 /// Why an optimizer update needs its operands typed alike.
@@ -173,17 +178,18 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     return OpTypingRule{
         "bilinear", {R::Factor, R::Index, R::Factor}, R::Index, {}};
   case RuleId::Experts:
-    // Grouped SwiGLU: non-linear; group_sizes are counts. (The down
-    // projection contracts the hidden units F, but expert weights split on
-    // an axis are split by expert (ep) as often as by F (etp): the
-    // contraction is ambiguous.)
+    // Grouped SwiGLU: non-linear; group_sizes are counts. The down
+    // projection contracts the hidden units F: expert weights split on etp
+    // are split on F (a pending sum over etp, like moe.shared_expert's over
+    // tp); on other axes they may be split by expert (ep), so the
+    // contraction is ambiguous there.
     return OpTypingRule{
         "non-linear",
         {R::NonLinear, R::Index, R::NonLinear, R::NonLinear, R::NonLinear},
         R::NonLinear,
         {},
         {},
-        {{{2, 3}, {4}, {}, /*ambiguous=*/true}}};
+        {{{2, 3}, {4}, {}, /*ambiguous=*/true, kExpertFAxis}}};
   case RuleId::SharedExpert: {
     // SwiGLU MLP (x, w_gate, w_up, w_down [, gate]): non-linear; the down
     // projection contracts F (the Megatron MLP's row-parallel half).
@@ -302,8 +308,8 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
     // that splits the rows, unless it also splits the experts (then this
     // rank holds every row of its experts: any expert weight the result
     // depends on is split there). dsorted contracts the hidden
-    // units F, but weights split on an axis are split by expert as often
-    // (ep) as by F (etp), so no contraction is inferred for it.
+    // units F: a pending sum over etp (which splits F); on other axes the
+    // weights may be split by expert (ep), so it is ambiguous there.
     return OpTypingRule{
         "multilinear",
         {R::NonLinear, R::Index, R::NonLinear, R::Factor, R::Factor, R::Factor},
@@ -313,7 +319,7 @@ std::optional<OpTypingRule> moefold::spmd::lookupOpTypingRule(Operation *op) {
          {0, 1, 2, 4, 5},
          {0, 1, 2, 3, 5}},
         {},
-        {{{2, 3}, {4}, {}, /*ambiguous=*/true},
+        {{{2, 3}, {4}, {}, /*ambiguous=*/true, kExpertFAxis},
          {{0}, {5}, {2, 3, 4}},
          {{0}, {5}, {2, 3, 4}},
          {{0}, {5}, {2, 3, 4}}}};

@@ -135,7 +135,7 @@ module {
 // Routed experts split other than by expert over ep (here over edp).
 module {
   spmd.mesh @mesh world = 4 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 1]
-  // expected-error @+1 {{'moe.param' op is placed [edp=S(0), ep=R, etp=R]: moe-partition supports routed experts replicated (ep = 1) or split by expert over ep (S(0) on ep, replicated elsewhere); splitting them within an expert (etp > 1) is not supported}}
+  // expected-error @+1 {{'moe.param' op is placed [edp=S(0), ep=R, etp=R]: moe-partition supports routed experts replicated (ep = 1) or split by expert over ep (S(0) on ep) and, with etp = tp, on F over etp (S(2) for w_gate/w_up, S(1) for w_down), replicated elsewhere}}
   moe.param @w_gate : tensor<4x8x16xf32> family = routed_expert placement = #spmd.placement<@mesh[expert] {edp = S(0)}>
   func.func @negative_partition_expert_edp(%x: tensor<2x8xf32> {spmd.placement = #spmd.placement<@mesh[dense] {}>}) -> tensor<2x8xf32> {
     return %x : tensor<2x8xf32>

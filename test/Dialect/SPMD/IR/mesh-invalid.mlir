@@ -90,10 +90,10 @@ spmd.mesh @negative_mesh_expert_indivisible world = 8 dense = [dp, tp = 2] exper
 
 // -----
 
-// Expert tensor parallelism is not implemented: reject it rather than
-// miscompile.
-// expected-error @+1 {{etp = 2 is not supported yet (expert tensor parallelism is planned); use etp = 1}}
-spmd.mesh @negative_mesh_etp_unsupported world = 8 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 2]
+// Expert tensor parallelism shares the tp groups: etp must be 1 or tp, even
+// where the arithmetic works out (8 = 1 x 2 x 4).
+// expected-error @+1 {{etp = 4 must be 1 or tp = 2 (expert tensor parallelism splits each expert over the tp groups)}}
+spmd.mesh @negative_mesh_etp_not_tp world = 8 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 4]
 
 // -----
 

@@ -15,6 +15,10 @@ spmd.mesh @mesh_w4 world = 4 dense = [dp, tp = 4] expert = [edp, ep = 4, etp = 1
 // CHECK: spmd.mesh @mesh_w6 world = 6 dense = [dp, tp = 3] expert = [edp, ep = 2, etp = 1]
 spmd.mesh @mesh_w6 world = 6 dense = [dp, tp = 3] expert = [edp, ep = 2, etp = 1]
 
+// Expert tensor parallelism, etp = tp: world 8 = dp4 x tp2 = edp2 x ep2 x etp2.
+// CHECK: spmd.mesh @mesh_etp world = 8 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 2]
+spmd.mesh @mesh_etp world = 8 dense = [dp, tp = 2] expert = [edp, ep = 2, etp = 2]
+
 // The single-rank reference every parity test compares against.
 // CHECK: spmd.mesh @mesh_w1 world = 1 dense = [dp, tp = 1] expert = [edp, ep = 1, etp = 1]
 spmd.mesh @mesh_w1 world = 1 dense = [dp, tp = 1] expert = [edp, ep = 1, etp = 1]

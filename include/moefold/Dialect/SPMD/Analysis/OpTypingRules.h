@@ -79,10 +79,13 @@ struct OpTypingRule {
   ///
   /// An `ambiguous` contraction is not inferred (the operands may be split
   /// along a dimension that is not contracted), but its result is not known
-  /// to be a shard either.
+  /// to be a shard either; except on an axis named `resolvedOn`, which can
+  /// only split the contracted dimension (`etp` splits an expert's F, where
+  /// `ep` splits the experts).
   struct Contraction {
     llvm::SmallVector<unsigned, 2> lhs, rhs, unlessSplit;
     bool ambiguous = false;
+    llvm::StringRef resolvedOn = {};
   };
   llvm::SmallVector<Contraction, 2> contractions;
   /// The result sums over every element of its operands (a norm): a V

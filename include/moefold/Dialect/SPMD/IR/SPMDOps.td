@@ -35,8 +35,9 @@ def SPMD_MeshOp : SPMD_Op<"mesh", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     `edp` are derived (`dp = world / tp`, `edp = world / (ep * etp)`) and are
     written without a size. The verifier rejects non-positive sizes, sizes on
     derived axes, unknown, duplicate or missing axes, and a `world` that the
-    fixed axes do not divide. `etp > 1` (expert tensor parallelism) is not
-    supported yet and is rejected rather than miscompiled.
+    fixed axes do not divide. `etp` (expert tensor parallelism) must be 1 or
+    equal `tp`: with `etp = tp` the etp groups are the tp groups (both
+    innermost) and the ep groups join the ranks with the same tp index.
 
     Both views factorise the same ranks, so every rank has coordinates in
     both; EP may span TP lanes and DP ranks.
