@@ -949,5 +949,6 @@ std::string moefold::import::parseMeshSpec(StringRef spec,
   options.world = *world;
   options.tp = tp.value_or(1);
   options.ep = ep.value_or(1);
+  options.etp = etp.value_or(1);
   return "";
 }

@@ -37,7 +37,11 @@ enum class Shard {
   Replicated, ///< no placement
   RowsTp,     ///< S(0) on tp: row-parallel weights, vocab-parallel embedding
   ColumnsTp,  ///< S(1) on tp: column-parallel weights
-  ExpertsEp,  ///< S(0) on ep (expert view): stacked routed experts
+  /// S(0) on ep (expert view): stacked routed experts; with etp > 1 also
+  /// the FFN width over etp: dim 2 of w_gate / w_up [E, H, F] (FfnLast),
+  /// dim 1 of w_down [E, F, H] (FfnMiddle).
+  ExpertsEpFfnLast,
+  ExpertsEpFfnMiddle,
 };
 
 class ModelBuilder {
@@ -97,13 +101,21 @@ Value ModelBuilder::param(const std::string &name, ArrayRef<int64_t> shape,
   RankedTensorType type = tensor(shape);
   spmd::PlacementAttr placement;
   if (shard != Shard::Replicated) {
-    bool expert = shard == Shard::ExpertsEp;
+    bool expert = shard == Shard::ExpertsEpFfnLast ||
+                  shard == Shard::ExpertsEpFfnMiddle;
     int64_t dim = shard == Shard::ColumnsTp ? 1 : 0;
+    SmallVector<StringAttr> axes = {
+        StringAttr::get(&ctx, expert ? "ep" : "tp")};
+    SmallVector<spmd::AxisPlacementAttr> kinds = {
+        spmd::AxisPlacementAttr::getSharded(&ctx, dim)};
+    if (expert && opts.etp > 1) {
+      axes.push_back(StringAttr::get(&ctx, "etp"));
+      kinds.push_back(spmd::AxisPlacementAttr::getSharded(
+          &ctx, shard == Shard::ExpertsEpFfnLast ? 2 : 1));
+    }
     placement = spmd::PlacementAttr::get(
         &ctx, FlatSymbolRefAttr::get(&ctx, "mesh"),
-        StringAttr::get(&ctx, expert ? "expert" : "dense"),
-        {StringAttr::get(&ctx, expert ? "ep" : "tp")},
-        {spmd::AxisPlacementAttr::getSharded(&ctx, dim)});
+        StringAttr::get(&ctx, expert ? "expert" : "dense"), axes, kinds);
   }
   double value = init == moe::InitKind::Normal ? spec.initializerRange : 0.0;
   moe::ParamOp::create(decl, at(name), name, type, family, placement,
@@ -200,11 +212,11 @@ Value ModelBuilder::moeBlock(Value x, const std::string &prefix,
                                           static_cast<uint64_t>(e));
   std::string experts = prefix + ".experts.";
   Value wGate = normal(experts + spec.names.expertGate + ".weight", {e, h, f},
-                       Family::RoutedExpert, Shard::ExpertsEp);
+                       Family::RoutedExpert, Shard::ExpertsEpFfnLast);
   Value wUp = normal(experts + spec.names.expertUp + ".weight", {e, h, f},
-                     Family::RoutedExpert, Shard::ExpertsEp);
+                     Family::RoutedExpert, Shard::ExpertsEpFfnLast);
   Value wDown = normal(experts + spec.names.expertDown + ".weight", {e, f, h},
-                       Family::RoutedExpert, Shard::ExpertsEp);
+                       Family::RoutedExpert, Shard::ExpertsEpFfnMiddle);
   Value expertOut =
       moe::ExpertsOp::create(b, at(prefix + ".experts"), dispatch.getSorted(),
                              dispatch.getGroupSizes(), wGate, wUp, wDown);
@@ -262,7 +274,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       top, at("mesh"), "mesh", static_cast<uint64_t>(opts.world),
       top.getStrArrayAttr({"dp", "tp"}), {ShapedType::kDynamic, opts.tp},
       top.getStrArrayAttr({"edp", "ep", "etp"}),
-      {ShapedType::kDynamic, opts.ep, 1});
+      {ShapedType::kDynamic, opts.ep, opts.etp});
 
   auto tokens =
       RankedTensorType::get({opts.batch, opts.seq}, IntegerType::get(&ctx, 32));

@@ -85,7 +85,7 @@ struct ModelSpec {
 /// The training batch and the device mesh the placements are written for.
 struct ImportOptions {
   int64_t batch = 4, seq = 32;
-  int64_t world = 1, tp = 1, ep = 1;
+  int64_t world = 1, tp = 1, ep = 1, etp = 1;
 };
 
 } // namespace moefold::import

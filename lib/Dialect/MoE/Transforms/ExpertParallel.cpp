@@ -54,19 +54,6 @@ constexpr StringLiteral kEdpAxis = "edp";
 constexpr StringLiteral kEtpAxis = "etp";
 } // namespace
 
-/// `op` with `operands` and result types `types`, minus the global
-/// placements.
-static Operation *cloneWith(OpBuilder &builder, Operation *op,
-                            ValueRange operands, ArrayRef<Type> types) {
-  IRMapping mapping;
-  mapping.map(op->getOperands(), operands);
-  Operation *clone = builder.clone(*op, mapping);
-  for (auto [result, type] : llvm::zip(clone->getResults(), types))
-    result.setType(type);
-  clone->removeAttr(kPlacementsAttrName);
-  return clone;
-}
-
 static int64_t axisSize(const View &view, StringRef name) {
   std::optional<unsigned> a = view.findAxis(name);
   return a ? view.getAxisSize(*a) : 1;
@@ -529,4 +516,17 @@ LogicalResult ExpertParallel::partitionDispatchGrad(Operation *op) {
   // expert's row-parallel dx) as one: zero-padded (no communication) and
   // reduced with them.
   return unfold(grad.getDx(), op, /*asPartial=*/true);
+}
+
+Operation *moefold::moe::partition::cloneWith(OpBuilder &builder,
+                                              Operation *op,
+                                              ValueRange operands,
+                                              ArrayRef<Type> types) {
+  IRMapping mapping;
+  mapping.map(op->getOperands(), operands);
+  Operation *clone = builder.clone(*op, mapping);
+  for (auto [result, type] : llvm::zip(clone->getResults(), types))
+    result.setType(type);
+  clone->removeAttr(kPlacementsAttrName);
+  return clone;
 }

@@ -34,6 +34,13 @@ struct Placed {
   Kinds kinds;
 };
 
+/// Clones `op` at `builder`'s insertion point with `operands` and result
+/// types `types`, minus the global placements: the per-rank version of an
+/// op of the global program.
+mlir::Operation *cloneWith(mlir::OpBuilder &builder, mlir::Operation *op,
+                           mlir::ValueRange operands,
+                           llvm::ArrayRef<mlir::Type> types);
+
 /// What the function partitioner offers the expert-parallel code.
 class PartitionHost {
 public:

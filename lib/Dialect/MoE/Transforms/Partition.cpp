@@ -302,13 +302,7 @@ void FunctionPartitioner::define(Value global, Placed placed) {
 
 Operation *FunctionPartitioner::cloneLocal(Operation *op, ValueRange operands,
                                            ArrayRef<Type> types) {
-  IRMapping mapping;
-  mapping.map(op->getOperands(), operands);
-  Operation *clone = builder.clone(*op, mapping);
-  for (auto [result, type] : llvm::zip(clone->getResults(), types))
-    result.setType(type);
-  clone->removeAttr(kPlacementsAttrName);
-  return clone;
+  return partition::cloneWith(builder, op, operands, types);
 }
 
 //===----------------------------------------------------------------------===//
