@@ -639,10 +639,22 @@ void readDeepseekV3(Config &c, ModelSpec &m, const ImportOptions &opts) {
 
 void checkSizes(Config &c, ModelSpec &m, StringRef expertsField,
                 const ImportOptions &opts) {
+  // Far above any real model, and small enough that no tensor size or
+  // offset overflows 64 bits downstream.
+  constexpr int64_t kMaxSize = int64_t(1) << 24, kMaxLayers = 1024;
   auto positive = [&](StringRef field, int64_t v) {
-    if (v < 1)
+    if (v < 1) {
       c.invalid(formatv("{0} must be positive, got {1}", field, v));
-    return v >= 1;
+      return false;
+    }
+    int64_t limit = field == "num_hidden_layers" ? kMaxLayers : kMaxSize;
+    if (v > limit) {
+      c.invalid(formatv("{0} = {1} exceeds {2}, the largest value "
+                        "moefold-import accepts",
+                        field, v, limit));
+      return false;
+    }
+    return true;
   };
   bool ok = positive("vocab_size", m.vocab) &
             positive("hidden_size", m.hidden) &
@@ -948,6 +960,11 @@ std::string moefold::import::parseMeshSpec(StringRef spec,
                    spec, *edp, layout->getEdp());
   options.world = *world;
   options.tp = tp.value_or(1);
+  if (etp.value_or(1) > 1 && ep.value_or(1) == 1)
+    return formatv("invalid --mesh '{0}': etp = {1} needs ep > 1 (experts "
+                   "split on their FFN width over etp are also split by "
+                   "expert over ep)",
+                   spec, *etp);
   options.ep = ep.value_or(1);
   options.etp = etp.value_or(1);
   return "";

@@ -41,7 +41,7 @@ std::optional<ModelSpec> readConfig(llvm::StringRef path, llvm::StringRef text,
                                     const ReaderOptions &options,
                                     Diagnostics &diags);
 
-/// Parses a --mesh value "world=N[,tp=T][,ep=E][,etp=1][,dp=D][,edp=D]"
+/// Parses a --mesh value "world=N[,tp=T][,ep=E][,etp=T][,dp=D][,edp=D]"
 /// into `options`; returns an error message, or an empty string on success.
 std::string parseMeshSpec(llvm::StringRef spec, ImportOptions &options);
 

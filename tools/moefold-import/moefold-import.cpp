@@ -53,7 +53,8 @@ cl::opt<int64_t> seq("seq", cl::desc("Tokens per sequence (default 32)"),
 cl::opt<std::string>
     meshSpec("mesh",
              cl::desc("Mesh the placements are written for: "
-                      "world=N[,tp=T][,ep=E] (default world=1)"),
+                      "world=N[,tp=T][,ep=E][,etp=T] (default world=1; etp is 1 or tp, and "
+                      "etp = tp needs ep > 1)"),
              cl::value_desc("spec"), cl::init("world=1"), cl::cat(category));
 cl::opt<bool> allowUnknown(
     "allow-unknown-fields",

@@ -172,6 +172,10 @@ LogicalResult DispatchGradOp::verify() {
                             "[T*K, H]", forward->sorted)))
     return failure();
   Value scores = getScores(), x = getX(), dscores = getDscores();
+  if (!scores != !x)
+    return diag.error("takes scores and x together (the scaled dispatch's "
+                      "operands), got ",
+                      scores ? "scores without x" : "x without scores");
   if (!scores) {
     if (dscores)
       return diag.error("has a dscores result but no scores operand");
@@ -202,6 +206,10 @@ LogicalResult CombineGradOp::verify() {
                    getScores() ? getScores().getType() : Type());
   if (failed(out))
     return failure();
+  if (!getScores() != !getDscores())
+    return diag.error(getScores() ? "with scores needs a dscores result"
+                                  : "has a dscores result but no scores "
+                                    "operand (an unweighted combine)");
   if (getScores() && getDscores().getType() != getScores().getType())
     return diag.error("expected dscores of the type of scores");
   int64_t numExperts = getNumExpertsAttr().getInt();

@@ -2,6 +2,8 @@
 
 #include "moefold/Dialect/MoE/IR/MoEOps.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -92,7 +94,13 @@ static LogicalResult verifyBucket(Operation *op, TypeRange parts,
              << what << " #" << i << " has element type "
              << part.getElementType() << ", the bucket "
              << bucket.getElementType();
-    total += part.getNumElements();
+    int64_t n = 1;
+    bool overflow = false;
+    for (int64_t extent : part.getShape())
+      overflow |= llvm::MulOverflow(n, extent, n);
+    if (overflow || llvm::AddOverflow(total, n, total))
+      return op->emitOpError()
+             << "the " << what << "s have more than 2^63 elements together";
   }
   if (total != bucket.getNumElements())
     return op->emitOpError()

@@ -150,8 +150,8 @@ LogicalResult VocabTargetLogitOp::verify() {
       failed(checkTargets(diag, getTargets().getType(), *logits)))
     return failure();
   int64_t shard = logits->getDimSize(2);
-  if (getVocabSize() < shard)
-    return diag.error("vocab_size = ", getVocabSize(),
+  if (getVocabSizeAttr().getInt() < shard)
+    return diag.error("vocab_size = ", getVocabSizeAttr().getInt(),
                       " is smaller than the shard's ", shard, " columns");
   return checkStat(diag, getType(), "result", *logits);
 }

@@ -1112,12 +1112,27 @@ void MoEPartitionPass::runOnOperation() {
                                    : view.getAxisSize(a) == 1 || ap.isReplicate();
       }
       if (!byExpert) {
+        // Name the usual cause first.
+        std::string hint;
+        std::optional<unsigned> epAxis = view.findAxis("ep"),
+                                etpAxis = view.findAxis("etp");
+        bool onExpertView = p->getViewName() == spmd::kExpertView;
+        if (onExpertView && epAxis && etpAxis &&
+            view.getAxisSize(*epAxis) == 1 && !(*p)[*etpAxis].isReplicate())
+          hint = "; splitting over etp needs ep > 1 (the rows are exchanged "
+                 "over ep)";
+        else if (onExpertView && etpAxis && view.getAxisSize(*etpAxis) > 1 &&
+                 (*p)[*etpAxis].isReplicate())
+          hint = "; with etp = " + std::to_string(view.getAxisSize(*etpAxis)) +
+                 " the model must split the experts on F over etp too (see "
+                 "examples/tiny_moe_etp.mlir), or compile with etp = 1";
         param.emitOpError()
             << "is placed " << str(*p)
             << ": moe-partition supports routed experts replicated (ep = 1) "
                "or split by expert over ep (S(0) on ep) and, with etp = tp, "
                "on F over etp (S(2) for w_gate/w_up, S(1) for w_down), "
-               "replicated elsewhere";
+               "replicated elsewhere"
+            << hint;
         return signalPassFailure();
       }
       info.expertParallel = true;

@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -49,10 +50,34 @@ std::string groupName(StringRef view, ArrayAttr axes) {
   return name;
 }
 
-int64_t bytesOf(Type type) {
+/// `a * b * c`, or -1 (unknown) when it does not fit in 64 bits.
+int64_t product(int64_t a, int64_t b, int64_t c = 1) {
+  int64_t ab, abc;
+  if (a < 0 || b < 0 || c < 0 || llvm::MulOverflow(a, b, ab) ||
+      llvm::MulOverflow(ab, c, abc))
+    return -1;
+  return abc;
+}
+
+/// The bytes of `count` elements of `type`'s element type per row of its
+/// leading dimension (`perRow`) or in all (-1 when unknown).
+int64_t bytesOf(Type type, bool perRow = false) {
   auto tensor = cast<RankedTensorType>(type);
   int64_t bits = tensor.getElementType().getIntOrFloatBitWidth();
-  return tensor.getNumElements() * ((bits + 7) / 8);
+  int64_t n = 1;
+  for (auto [d, extent] : llvm::enumerate(tensor.getShape())) {
+    if (perRow && d == 0)
+      continue;
+    if (ShapedType::isDynamic(extent) || llvm::MulOverflow(n, extent, n))
+      return -1;
+  }
+  return product(n, (bits + 7) / 8);
+}
+
+/// a + b, -1 when either is unknown or the sum does not fit.
+int64_t sum(int64_t a, int64_t b) {
+  int64_t s;
+  return a < 0 || b < 0 || llvm::AddOverflow(a, b, s) ? -1 : s;
 }
 
 /// The single value of a constant counts tensor whose entries are all
@@ -72,37 +97,47 @@ std::optional<int64_t> uniformCount(Value counts) {
   return value;
 }
 
+std::optional<Traffic> exactTrafficOf(Operation *op, int64_t n);
+
 /// The bytes of `op` per rank per call for a group of `n` members.
 std::optional<Traffic> trafficOf(Operation *op, int64_t n) {
+  std::optional<Traffic> t = exactTrafficOf(op, n);
+  // A figure too large for 64 bits is unknown, not exact.
+  if (t && (t->sent < 0 || t->received < 0))
+    t->bound = true;
+  return t;
+}
+
+std::optional<Traffic> exactTrafficOf(Operation *op, int64_t n) {
   Traffic t;
   if (auto ar = dyn_cast<AllReduceOp>(op)) {
-    t.sent = t.received = 2 * (n - 1) * bytesOf(ar.getInput().getType()) / n;
+    int64_t b = product(2 * (n - 1), bytesOf(ar.getInput().getType()));
+    t.sent = t.received = b < 0 ? -1 : b / n;
     return t;
   }
   if (auto ag = dyn_cast<AllGatherOp>(op)) {
-    t.sent = t.received = (n - 1) * bytesOf(ag.getInput().getType());
+    t.sent = t.received = product(n - 1, bytesOf(ag.getInput().getType()));
     return t;
   }
   if (auto rs = dyn_cast<ReduceScatterOp>(op)) {
-    t.sent = t.received = (n - 1) * bytesOf(rs.getResult().getType());
+    t.sent = t.received = product(n - 1, bytesOf(rs.getResult().getType()));
     return t;
   }
   if (auto a2a = dyn_cast<AllToAllOp>(op)) {
     auto in = cast<RankedTensorType>(a2a.getInput().getType());
     auto out = cast<RankedTensorType>(a2a.getResult().getType());
-    int64_t rowBytes =
-        in.getDimSize(0) == 0 ? 0 : bytesOf(in) / in.getDimSize(0);
+    int64_t rowBytes = bytesOf(in, /*perRow=*/true);
     std::optional<int64_t> send = uniformCount(a2a.getSendCounts());
     std::optional<int64_t> recv = uniformCount(a2a.getRecvCounts());
     if (send && recv) {
-      t.sent = (n - 1) * *send * rowBytes;
-      t.received = (n - 1) * *recv * rowBytes;
+      t.sent = product(n - 1, *send, rowBytes);
+      t.received = product(n - 1, *recv, rowBytes);
       return t;
     }
     // Rows kept for the rank itself are not traffic, so these bound it.
     t.bound = true;
-    t.sent = in.getDimSize(0) * rowBytes;
-    t.received = out.hasStaticShape() ? out.getDimSize(0) * rowBytes : -1;
+    t.sent = product(in.getDimSize(0), rowBytes);
+    t.received = out.hasStaticShape() ? product(out.getDimSize(0), rowBytes) : -1;
     return t;
   }
   return std::nullopt; // convert / reinterpret: no communication
@@ -184,11 +219,8 @@ struct SPMDCommReportPass
       Total &t = it->second;
       ++t.calls;
       t.traffic.bound |= l.traffic.bound;
-      t.traffic.sent += l.traffic.sent;
-      if (t.traffic.received >= 0)
-        t.traffic.received = l.traffic.received < 0
-                                 ? -1
-                                 : t.traffic.received + l.traffic.received;
+      t.traffic.sent = sum(t.traffic.sent, l.traffic.sent);
+      t.traffic.received = sum(t.traffic.received, l.traffic.received);
     }
     raw_ostream &os = llvm::outs();
     if (json) {
