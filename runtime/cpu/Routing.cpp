@@ -393,12 +393,8 @@ extern "C" mfrt_status mfrt_dispatch_scaled_bwd(
       !a.floatTensor(dsorted, "dsorted") ||
       !a.shape(dsorted, "dsorted", {numel(indices), lastDim(x)}) ||
       !a.optFloat(dx, "dx", Dims::of(x)) ||
-      (scores && !a.optFloat(dscores, "dscores", Dims::of(scores))))
+      !a.optFloat(dscores, "dscores", Dims::of(scores)))
     return a.status();
-  if (!scores && dscores) {
-    a.fail("dscores requested without scores (an unweighted combine)");
-    return a.status();
-  }
   Permutation perm(indices, num_experts);
   if (!perm.ok())
     return outOfMemory(a.fn());

@@ -374,24 +374,36 @@ static unsigned attentionHeads(B &b, int64_t numHeads, int64_t numKvHeads) {
   return heads;
 }
 
+/// The factors of attention's q, k, v (operands 0..2 of the op and of its
+/// gradient): batch, query and key sequence, heads. Both sequence dims are
+/// replicated-only in v1 (causal masking needs global positions).
+struct AttentionFactors {
+  unsigned batch, sq, sk, heads;
+};
+static AttentionFactors attentionQKV(B &b, int64_t numHeads,
+                                     int64_t numKvHeads) {
+  AttentionFactors f;
+  f.batch = b.factor("b", b.operandDim(0, 0));
+  f.sq = b.replicatedOnly("sq", b.operandDim(0, 1));
+  f.sk = b.replicatedOnly("sk", b.operandDim(1, 1));
+  f.heads = attentionHeads(b, numHeads, numKvHeads);
+  b.operand(0, dimsOf({f.batch, f.sq, f.heads}));
+  b.operand(1, dimsOf({f.batch, f.sk, f.heads}));
+  b.operand(2, dimsOf({f.batch, f.sk, f.heads}));
+  return f;
+}
+
 static void buildAttention(B &b, int64_t numHeads, int64_t numKvHeads,
                            bool qkNorm) {
   // q [B, S, Nq*D], k, v [B, S, Nkv*D] [, q_norm, k_norm [D]] -> [B, S, Nq*D].
-  // Both sequence dims are replicated-only in v1 (causal masking needs
-  // global positions). The per-head norm weights are whole on every rank.
-  unsigned batch = b.factor("b", b.operandDim(0, 0));
-  unsigned sq = b.replicatedOnly("sq", b.operandDim(0, 1));
-  unsigned sk = b.replicatedOnly("sk", b.operandDim(1, 1));
-  unsigned heads = attentionHeads(b, numHeads, numKvHeads);
-  b.operand(0, dimsOf({batch, sq, heads}));
-  b.operand(1, dimsOf({batch, sk, heads}));
-  b.operand(2, dimsOf({batch, sk, heads}));
+  // The per-head norm weights are whole on every rank.
+  AttentionFactors f = attentionQKV(b, numHeads, numKvHeads);
   if (qkNorm) {
     unsigned d = b.replicatedOnly("d", b.operandDim(3, 0));
     b.operand(3, dimsOf({d}));
     b.operand(4, dimsOf({d}));
   }
-  b.result(0, dimsOf({batch, sq, heads}));
+  b.result(0, dimsOf({f.batch, f.sq, f.heads}));
   b.linear({2}, {0});
 }
 
@@ -400,13 +412,7 @@ static void buildAttentionGrad(B &b, int64_t numHeads, int64_t numKvHeads,
   // q, k, v, dout [, q_norm, k_norm] -> dq, dk, dv [, dq_norm, dk_norm].
   // dq_norm and dk_norm sum over the batch and the heads: a pending sum
   // where those are split (tp, dp), reduced by the partitioner.
-  unsigned batch = b.factor("b", b.operandDim(0, 0));
-  unsigned sq = b.replicatedOnly("sq", b.operandDim(0, 1));
-  unsigned sk = b.replicatedOnly("sk", b.operandDim(1, 1));
-  unsigned heads = attentionHeads(b, numHeads, numKvHeads);
-  b.operand(0, dimsOf({batch, sq, heads}));
-  b.operand(1, dimsOf({batch, sk, heads}));
-  b.operand(2, dimsOf({batch, sk, heads}));
+  auto [batch, sq, sk, heads] = attentionQKV(b, numHeads, numKvHeads);
   b.operand(3, dimsOf({batch, sq, heads}));
   b.result(0, dimsOf({batch, sq, heads}));
   b.result(1, dimsOf({batch, sk, heads}));
