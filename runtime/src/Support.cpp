@@ -96,9 +96,10 @@ bool ArgChecker::tensor(const mfrt_tensor *t, const char *name) {
 bool ArgChecker::floatTensor(const mfrt_tensor *t, const char *name) {
   if (!tensor(t, name))
     return false;
-  if (t->dtype != MFRT_F32 && t->dtype != MFRT_F64)
-    return fail("%s: expected dtype f32 or f64, got %s", name,
-                mfrt_dtype_name(t->dtype));
+  if (t->dtype != MFRT_F32 && t->dtype != MFRT_F64 &&
+      !(allowBf16_ && t->dtype == MFRT_BF16))
+    return fail("%s: expected dtype f32%s or f64, got %s", name,
+                allowBf16_ ? ", bf16" : "", mfrt_dtype_name(t->dtype));
   if (!haveFloat_) {
     haveFloat_ = true;
     float_ = t->dtype;

@@ -89,12 +89,17 @@ template <typename T> T *ptr(const mfrt_tensor *t) {
 class ArgChecker {
 public:
   explicit ArgChecker(const char *fn) : fn_(fn) {}
+  /// The cuda backend's kernels also store floats as bf16.
+  ArgChecker &allowBf16() {
+    allowBf16_ = true;
+    return *this;
+  }
 
   /// Non-NULL, rank in [0, MFRT_MAX_RANK], extents >= 0, data non-NULL when
   /// there are elements, dtype inside the enum.
   bool tensor(const mfrt_tensor *t, const char *name);
-  /// tensor() plus F32/F64, the same float dtype as every earlier float
-  /// tensor of the call.
+  /// tensor() plus F32/F64 (or BF16 after allowBf16()), the same float dtype
+  /// as every earlier float tensor of the call.
   bool floatTensor(const mfrt_tensor *t, const char *name);
   /// tensor() plus dtype I32.
   bool indexTensor(const mfrt_tensor *t, const char *name);
@@ -115,6 +120,7 @@ private:
   const char *fn_;
   mfrt_status status_ = MFRT_OK;
   bool haveFloat_ = false;
+  bool allowBf16_ = false;
   mfrt_dtype float_ = MFRT_F32;
 };
 

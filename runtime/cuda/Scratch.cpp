@@ -1,0 +1,18 @@
+//===- Scratch.cpp - per-call scratch device memory ----------------------===//
+
+#include "Context.h"
+
+#include "Support.h"
+
+namespace mfrt::gpu {
+
+mfrt_status Scratch::allocate(const char *fn, size_t bytes) {
+  mfrt_device_free(ptr_);
+  ptr_ = nullptr;
+  mfrt_status status = mfrt_device_alloc(bytes, &ptr_);
+  if (status != MFRT_OK)
+    return setError(status, "%s: scratch: %s", fn, mfrt_last_error());
+  return MFRT_OK;
+}
+
+} // namespace mfrt::gpu
