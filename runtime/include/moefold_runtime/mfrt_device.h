@@ -61,6 +61,10 @@ mfrt_status mfrt_device_copy(void *dst, const void *src, size_t bytes);
 /* Sets `bytes` bytes to zero (queued on the compute stream). */
 mfrt_status mfrt_device_zero(void *dst, size_t bytes);
 
+/* Sets every element of a float tensor in device memory to `value` (the
+ * cuda counterpart of mfrt_init_constant, for moe.fill). */
+mfrt_status mfrt_cuda_fill(const mfrt_tensor *out, double value);
+
 /* Waits for all queued work; reports an asynchronous kernel error. */
 mfrt_status mfrt_device_synchronize(void);
 
