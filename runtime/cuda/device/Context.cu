@@ -6,6 +6,8 @@
 
 #include "Support.h"
 
+#include <string>
+
 #include <cstdio>
 #include <mutex>
 
@@ -101,8 +103,11 @@ mfrt_status ready(const char *fn) {
   DeviceState &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   mfrt_status status = initLocked(s, 0);
-  if (status != MFRT_OK)
-    return setError(status, "%s: %s", fn, mfrt_last_error());
+  if (status != MFRT_OK) {
+    // Copied first: setError formats into the buffer mfrt_last_error reads.
+    std::string reason = mfrt_last_error();
+    return setError(status, "%s: %s", fn, reason.c_str());
+  }
   return MFRT_OK;
 }
 
