@@ -59,8 +59,7 @@ mfrt_status countsToHost(const mfrt_tensor *t, std::vector<int64_t> &out,
       out[i] = narrow[i];
   }
   if (s != MFRT_OK)
-    return setError(s, "%s: copying the counts to the host: %s", fn,
-                    mfrt_last_error());
+    return prefixError(s, "%s: copying the counts to the host: ", fn);
   return MFRT_OK;
 }
 
@@ -135,8 +134,7 @@ extern "C" mfrt_status mfrt_comm_all_to_all_recv_rows(
   mfrt_status s = mfrt_device_copy_to_host(sendHost.data(), send_counts->data,
                                            bytes);
   if (s != MFRT_OK)
-    return setError(s, "%s: copying send_counts to the host: %s", fn,
-                    mfrt_last_error());
+    return prefixError(s, "%s: copying send_counts to the host: ", fn);
   mfrt_tensor sendDesc = hostLike(send_counts, sendHost.data());
   mfrt_tensor recvDesc = hostLike(recv_counts, recvHost.data());
   // Counts the exchange as the MPI backend does (all_to_all_counts).
@@ -146,8 +144,7 @@ extern "C" mfrt_status mfrt_comm_all_to_all_recv_rows(
     return s;
   s = mfrt_device_copy_to_device(recv_counts->data, recvHost.data(), bytes);
   if (s != MFRT_OK)
-    return setError(s, "%s: copying recv_counts to the device: %s", fn,
-                    mfrt_last_error());
+    return prefixError(s, "%s: copying recv_counts to the device: ", fn);
   return MFRT_OK;
 }
 

@@ -91,8 +91,8 @@ mfrt_status nodeRank(const char *fn, int *local, int *localSize) {
 mfrt_status pickDevice(const char *fn, int local, int localSize) {
   mfrt_status s = mfrt_device_init(local);
   if (s != MFRT_OK)
-    return setError(s, "%s: rank %lld: %s", fn,
-                    static_cast<long long>(state().rank), mfrt_last_error());
+    return prefixError(s, "%s: rank %lld: ", fn,
+                       static_cast<long long>(state().rank));
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess)
     devices = 0;

@@ -20,7 +20,7 @@
 #define mfrt_comm_all_to_all mfrt_mpi_comm_all_to_all
 
 // One translation unit: the files' file-local helpers have distinct names.
-#include "Comm.cpp"
-#include "Groups.cpp"
-#include "Collectives.cpp"
-#include "AllToAll.cpp"
+#include "../comm/Comm.cpp"
+#include "../comm/Groups.cpp"
+#include "../comm/Collectives.cpp"
+#include "../comm/AllToAll.cpp"

@@ -6,6 +6,7 @@
 #include "device/DeviceContext.h"
 
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <thread>
 #include <utility>
@@ -109,6 +110,16 @@ bool checkDeviceTensor(ArgChecker &check, const mfrt_tensor *t,
                       "backend takes tensors from mfrt_device_alloc)",
                       name, t->data);
   return true;
+}
+
+mfrt_status prefixError(mfrt_status s, const char *fmt, ...) {
+  char last[1024], prefix[512];
+  std::snprintf(last, sizeof(last), "%s", mfrt_last_error());
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(prefix, sizeof(prefix), fmt, args);
+  va_end(args);
+  return setError(s, "%s%s", prefix, last);
 }
 
 mfrt_status cudaFailed(cudaError_t err, const char *fn,

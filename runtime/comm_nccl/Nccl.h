@@ -46,6 +46,11 @@ bool checkDeviceTensor(ArgChecker &check, const mfrt_tensor *t,
 void complete(ncclComm_t comm, ncclResult_t enqueued, const char *fn,
               const mfrt_comm_group *group, const char *what);
 
+/// Re-records the last error with a printf-style prefix (copying it first:
+/// it cannot be formatted into itself).
+[[gnu::format(printf, 2, 3)]] mfrt_status prefixError(mfrt_status s,
+                                                       const char *fmt, ...);
+
 /// Records "fn: group 'g': call failed: <CUDA error>" (a failed copy).
 mfrt_status cudaFailed(cudaError_t err, const char *fn,
                        const mfrt_comm_group *g, const char *call);
