@@ -139,7 +139,7 @@ extern "C" mfrt_status mfrt_comm_all_to_all_recv_rows(
   }
   if (total_rows)
     *total_rows = total;
-  int64_t bytes = 8 * (n - 1);
+  int64_t bytes = byteModel::countExchange(n);
   record(group, MFRT_COMM_ALL_TO_ALL_COUNTS, bytes, bytes);
   return MFRT_OK;
 }

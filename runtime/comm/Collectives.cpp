@@ -244,8 +244,7 @@ extern "C" mfrt_status mfrt_comm_all_reduce(mfrt_comm_group *group,
     return s;
   if (enumValue(op) == MFRT_REDUCE_AVG)
     scaleDown(out, group->size);
-  int64_t n = group->size;
-  int64_t bytes = 2 * (n - 1) * bytesOf(out) / n;
+  int64_t bytes = byteModel::allReduce(group->size, bytesOf(out));
   record(group, MFRT_COMM_ALL_REDUCE, bytes, bytes);
   return MFRT_OK;
 }
@@ -316,7 +315,7 @@ extern "C" mfrt_status mfrt_comm_all_gather(mfrt_comm_group *group,
   }
   if (s != MFRT_OK)
     return s;
-  int64_t bytes = (n - 1) * bytesOf(in);
+  int64_t bytes = byteModel::allGather(n, bytesOf(in));
   record(group, MFRT_COMM_ALL_GATHER, bytes, bytes);
   return MFRT_OK;
 }
@@ -400,7 +399,7 @@ extern "C" mfrt_status mfrt_comm_reduce_scatter(mfrt_comm_group *group,
     return s;
   if (enumValue(op) == MFRT_REDUCE_AVG)
     scaleDown(out, n);
-  int64_t bytes = (n - 1) * bytesOf(out);
+  int64_t bytes = byteModel::reduceScatter(n, bytesOf(out));
   record(group, MFRT_COMM_REDUCE_SCATTER, bytes, bytes);
   return MFRT_OK;
 }
@@ -437,7 +436,7 @@ extern "C" mfrt_status mfrt_comm_broadcast(mfrt_comm_group *group,
   }
   if (s != MFRT_OK)
     return s;
-  int64_t bytes = group->size > 1 ? bytesOf(t) : 0;
+  int64_t bytes = byteModel::broadcast(group->size, bytesOf(t));
   bool isRoot = group->rank == root;
   record(group, MFRT_COMM_BROADCAST, isRoot ? bytes : 0, isRoot ? 0 : bytes);
   return MFRT_OK;

@@ -72,6 +72,22 @@ int64_t firstFailingRank(MPI_Comm comm, bool failed, int64_t localRank,
 void record(mfrt_comm_group *g, mfrt_comm_op op, int64_t sent,
             int64_t received, int64_t local = 0);
 
+/// The byte model of docs/comm.md ("Byte accounting") for a group of n
+/// members, per rank and call; shared by the MPI and NCCL backends so that
+/// their reports agree. all_to_all counts the rows it actually moves.
+namespace byteModel {
+/// Ring reduce-scatter + all-gather of S bytes.
+inline int64_t allReduce(int64_t n, int64_t s) { return 2 * (n - 1) * s / n; }
+/// Every other member's shard of `in` bytes, once.
+inline int64_t allGather(int64_t n, int64_t in) { return (n - 1) * in; }
+/// Every other member's block of `out` bytes, once.
+inline int64_t reduceScatter(int64_t n, int64_t out) { return (n - 1) * out; }
+/// Sent by the root, received by every other member (0 alone).
+inline int64_t broadcast(int64_t n, int64_t s) { return n > 1 ? s : 0; }
+/// One int64 row count to and from every other member.
+inline int64_t countExchange(int64_t n) { return 8 * (n - 1); }
+} // namespace byteModel
+
 //===-- watchdog ----------------------------------------------------------===//
 
 /// Starts the watchdog thread (timeout taken from state() on every check).
