@@ -91,7 +91,7 @@ TEST_P(DispatchTest, ForwardBackwardRowsMatchCpu) {
                                        hdsc.desc()),
               MFRT_OK);
     EXPECT_LE(maxRelativeError(dx.download(), hdx.values()), tol);
-    EXPECT_LE(scaledError(dsc.download(), hdsc.values()), tol);
+    EXPECT_LE(scaledError(dsc.download(), hdsc.values(), dt), tol);
   }
 }
 

@@ -35,15 +35,19 @@ inline std::vector<double> skewedIndices(int64_t n, int64_t e, uint32_t seed,
   return v;
 }
 
-/// Relative error with a floor of 1e-3 of the reference's largest
-/// magnitude: bf16 results that cancel to near zero are judged against
-/// the scale of the output, not their own.
+/// The error of an output that sums many products (GEMMs, dot products),
+/// where single elements may cancel to near zero: element-wise relative
+/// with a floor of 1e-3 of the reference's largest magnitude in f32 / f64;
+/// in bf16 (inputs of the sums rounded to 8 bits) relative to that largest
+/// magnitude, max |got - want| / max |want|.
 inline double scaledError(const std::vector<double> &got,
-                          const std::vector<double> &want) {
+                          const std::vector<double> &want,
+                          mfrt_dtype dtype = MFRT_F32) {
   double mx = 0;
   for (double w : want)
     mx = std::fabs(w) > mx ? std::fabs(w) : mx;
-  return maxRelativeError(got, want, mx * 1e-3 > 1e-3 ? mx * 1e-3 : 1e-3);
+  double floor = dtype == MFRT_BF16 ? mx : mx * 1e-3;
+  return maxRelativeError(got, want, floor > 1e-3 ? floor : 1e-3);
 }
 
 /// True when the last error contains `text`.

@@ -91,15 +91,16 @@ static void routerGrad(const T *probs, const int32_t *indices,
         z += double(load(pr, idx[s]));
         dotz += double(load(ds, s)) * double(load(pr, idx[s]));
       }
-    // g_j: the gradient reaching probs[i, j].
+    // g_j: the gradient reaching probs[i, j], summed in the CPU's order and
+    // precision (the storage's accumulation type).
     auto grad = [&](int64_t j) {
-      double g = dprobs ? double(load(dprobs, i * e + j)) : 0.0;
+      Acc<T> g = dprobs ? load(dprobs, i * e + j) : Acc<T>(0);
       for (int64_t s = 0; s < k; ++s)
         if (idx[s] == j) {
           if (!renormalize)
-            g += double(load(ds, s));
+            g += load(ds, s);
           else if (z > 0)
-            g += double(load(ds, s)) / z - dotz / (z * z);
+            g += Acc<T>(double(load(ds, s)) / z - dotz / (z * z));
         }
       return g;
     };
@@ -107,13 +108,13 @@ static void routerGrad(const T *probs, const int32_t *indices,
     if (softmax) {
       double dot = 0;
       for (int64_t j = 0; j < e; ++j)
-        dot += double(load(pr, j)) * grad(j);
+        dot += double(load(pr, j)) * double(grad(j));
       for (int64_t j = 0; j < e; ++j)
-        store(out, j, Acc<T>(double(load(pr, j)) * (grad(j) - dot)));
+        store(out, j, Acc<T>(double(load(pr, j)) * (double(grad(j)) - dot)));
     } else {
       for (int64_t j = 0; j < e; ++j) {
-        double p = double(load(pr, j));
-        store(out, j, Acc<T>(grad(j) * p * (1.0 - p)));
+        Acc<T> p = load(pr, j);
+        store(out, j, grad(j) * p * (Acc<T>(1) - p));
       }
     }
   });
