@@ -60,8 +60,9 @@ TEST_P(CombineTest, WeightedAndUnweightedMatchCpu) {
                                  weighted ? hdsc.desc() : nullptr),
                 MFRT_OK);
       EXPECT_LE(maxRelativeError(deo.download(), hdeo.values()), tol);
-      if (weighted)
+      if (weighted) {
         EXPECT_LE(scaledError(dsc.download(), hdsc.values(), dt), tol);
+      }
     }
 }
 

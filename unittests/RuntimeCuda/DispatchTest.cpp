@@ -54,8 +54,9 @@ TEST_P(DispatchTest, ForwardBackwardRowsMatchCpu) {
               MFRT_OK);
     EXPECT_EQ(sorted.download(), hsorted.values());
     EXPECT_EQ(gs.download(), hgs.values());
-    if (c.empty >= 0)
+    if (c.empty >= 0) {
       EXPECT_EQ(gs.download()[size_t(c.empty)], 0);
+    }
 
     ASSERT_EQ(mfrt_cuda_dispatch_rows(idx.desc(), c.e, rows.desc()), MFRT_OK)
         << mfrt_last_error();
