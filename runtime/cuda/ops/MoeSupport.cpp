@@ -124,6 +124,8 @@ bool checkIndices(ArgChecker &a, const mfrt_tensor *indices,
 
 mfrt_status Permutation::build(const char *fn, const mfrt_tensor *indices,
                                int64_t numExperts) {
+  if (mfrt_status st = ready(fn))
+    return st;
   int64_t n = numel(indices);
   // Chunks of at least 64 copies; the table stays within 16 MiB.
   int64_t chunk = 64;
