@@ -6,6 +6,7 @@
 //   mfrt_mlir_device_twin_<t>(host global) -> device twin   (memref.get_global)
 //   mfrt_mlir_load_scalar_<t>(buf) -> value                 (0-d memref.load)
 //   mfrt_mlir_store_scalar_<t>(value, buf)                  (0-d memref.store)
+//   mfrt_mlir_store_element_<t>(value, index, buf)          (1-d memref.store)
 //   mfrt_mlir_copy_buffer_<t>(src, dst)                     (memref.copy)
 //   _mlir_memref_to_llvm_alloc / _aligned_alloc / _free     (memref.alloc/dealloc)
 //
@@ -144,8 +145,9 @@ TWIN(f32, 4)
 TWIN(f64, 8)
 TWIN(i32, 4)
 
-// 0-d loads and stores: one element between the device and a host value.
-// i1 travels as an int32 value and is one byte in memory.
+// 0-d loads and stores, and stores into 1-d tables: one element between the
+// device and a host value. i1 travels as an int32 value and is one byte in
+// memory.
 #define SCALAR(SUFFIX, VALUE_T, MEMORY_T)                                      \
   extern "C" VALUE_T mfrt_mlir_load_scalar_##SUFFIX(MR(buf)) {                 \
     MEMORY_T v{};                                                              \
@@ -159,6 +161,16 @@ TWIN(i32, 4)
     check("memref.store",                                                      \
           mfrt_device_copy_to_device(                                          \
               scalarOf("memref.store", M(buf), sizeof(v)), &v, sizeof(v)));    \
+  }                                                                            \
+  extern "C" void mfrt_mlir_store_element_##SUFFIX(VALUE_T value,              \
+                                                   int64_t index, MR(buf)) {   \
+    MEMORY_T v = MEMORY_T(value);                                              \
+    Bytes b = bytesOf("memref.store", M(buf), sizeof(v));                      \
+    if (index < 0 || size_t(index) >= b.size / sizeof(v))                      \
+      fatal("memref.store", "element index outside the buffer");               \
+    check("memref.store",                                                      \
+          mfrt_device_copy_to_device(b.data + index * int64_t(sizeof(v)), &v,  \
+                                     sizeof(v)));                              \
   }
 SCALAR(f32, float, float)
 SCALAR(f64, double, double)

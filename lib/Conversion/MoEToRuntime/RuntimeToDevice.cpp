@@ -150,12 +150,14 @@ private:
     return success();
   }
 
+  /// 0-d stores (scalars) and 1-d stores (the per-rank integer tables of
+  /// the spmd lowering, e.g. vocabulary offsets: one element each).
   LogicalResult rewrite(memref::StoreOp st) {
     MemRefType type = st.getMemRefType();
-    if (type.getRank() != 0)
+    if (type.getRank() > 1)
       return st.emitOpError("into a buffer with dimensions (")
-             << type << ") has no device lowering: only 0-d scalars are "
-             << "written on the host";
+             << type << ") has no device lowering: only 0-d scalars and "
+             << "elements of 1-d tables are written on the host";
     FailureOr<std::string> s = suffix(st, type);
     if (failed(s))
       return failure();
@@ -165,10 +167,20 @@ private:
     if (v.getType().isInteger(1))
       v = arith::ExtUIOp::create(b, loc, b.getI32Type(), v);
     Value buffer = unranked(b, loc, st.getMemRef());
-    func::FuncOp fn =
-        declare("mfrt_mlir_store_scalar_" + *s,
-                b.getFunctionType({v.getType(), buffer.getType()}, {}));
-    func::CallOp::create(b, loc, fn, ValueRange{v, buffer});
+    if (type.getRank() == 0) {
+      func::FuncOp fn =
+          declare("mfrt_mlir_store_scalar_" + *s,
+                  b.getFunctionType({v.getType(), buffer.getType()}, {}));
+      func::CallOp::create(b, loc, fn, ValueRange{v, buffer});
+    } else {
+      Value index = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                               st.getIndices()[0]);
+      func::FuncOp fn = declare(
+          "mfrt_mlir_store_element_" + *s,
+          b.getFunctionType({v.getType(), b.getI64Type(), buffer.getType()},
+                            {}));
+      func::CallOp::create(b, loc, fn, ValueRange{v, index, buffer});
+    }
     st.erase();
     return success();
   }

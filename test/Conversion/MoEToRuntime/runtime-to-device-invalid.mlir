@@ -10,10 +10,10 @@ func.func private @load_row(%b: memref<4xf32>) -> f32 {
 
 // -----
 
-func.func private @store_row(%b: memref<4xf32>, %v: f32) {
+func.func private @store_matrix(%b: memref<4x4xf32>, %v: f32) {
   %c0 = arith.constant 0 : index
-  // expected-error @below {{'memref.store' op into a buffer with dimensions ('memref<4xf32>') has no device lowering}}
-  memref.store %v, %b[%c0] : memref<4xf32>
+  // expected-error @below {{'memref.store' op into a buffer with dimensions ('memref<4x4xf32>') has no device lowering}}
+  memref.store %v, %b[%c0, %c0] : memref<4x4xf32>
   return
 }
 

@@ -1,5 +1,6 @@
 // RUN: moefold-opt %s --moe-lower-to-runtime --moe-runtime-to-device | FileCheck %s
 // RUN: moefold-opt %s --moe-lower-to-runtime --moe-runtime-to-device | FileCheck %s --check-prefix=NOHOST
+// RUN: moefold-opt %s --moe-lower-to-runtime --moe-runtime-to-device | FileCheck %s --check-prefix=TABLE
 // RUN: moefold-opt %s --moe-lower-to-llvm=device=true | FileCheck %s --check-prefix=LLVM
 // RUN: moefold-opt %s --moe-lower-to-llvm | FileCheck %s --check-prefix=HOSTLLVM
 
@@ -93,3 +94,21 @@ func.func @step(%tokens: tensor<2x3xi32>, %lr: tensor<f32>) -> (tensor<f32> {moe
 // LLVM-DAG: llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
 // LLVM-DAG: llvm.func @mfrt_mlir_device_twin_f32(i64, !llvm.ptr) -> !llvm.struct<(i64, ptr)>
 // HOSTLLVM-NOT: _mlir_memref_to_llvm
+
+// A 1-d integer table (the vocabulary offsets of a per-rank program): one
+// element copy per entry, at its index.
+// TABLE-LABEL: func.func private @table
+// TABLE: %[[TAB:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2xi32>
+// TABLE: %[[I0:.*]] = arith.constant 0 : index
+// TABLE: %[[V0:.*]] = arith.constant 0 : i32
+// TABLE: %[[TU0:.*]] = memref.cast %[[TAB]] : memref<2xi32> to memref<*xi32>
+// TABLE: %[[J0:.*]] = arith.index_cast %[[I0]] : index to i64
+// TABLE: call @mfrt_mlir_store_element_i32(%[[V0]], %[[J0]], %[[TU0]]) : (i32, i64, memref<*xi32>) -> ()
+// TABLE: %[[I1:.*]] = arith.constant 1 : index
+// TABLE: %[[V1:.*]] = arith.constant 128 : i32
+// TABLE: %[[J1:.*]] = arith.index_cast %[[I1]] : index to i64
+// TABLE: call @mfrt_mlir_store_element_i32(%[[V1]], %[[J1]], %{{.*}})
+func.func private @table() -> tensor<2xi32> {
+  %t = arith.constant dense<[0, 128]> : tensor<2xi32>
+  return %t : tensor<2xi32>
+}

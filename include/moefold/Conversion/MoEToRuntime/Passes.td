@@ -75,16 +75,18 @@ def MoERuntimeToDevicePass
       global cast to an unranked memref, cast back to the ranked type;
     - a `memref.load` / `memref.store` of a 0-d buffer becomes
       `mfrt_mlir_load_scalar_<t>` / `mfrt_mlir_store_scalar_<t>` (one
-      element copied from / to the device; `i1` travels as `i32`);
+      element copied from / to the device; `i1` travels as `i32`); a store
+      into a 1-d buffer (the integer tables of per-rank programs)
+      `mfrt_mlir_store_element_<t>(value, i64 index, buffer)`;
     - `memref.copy` becomes `mfrt_mlir_copy_buffer_<t>(src, dst)`
       (device to device).
 
     `<t>` is `f32`, `f64`, `i1`, `i32` or `i64`. `memref.alloc` and
     `memref.dealloc` are left alone: the LLVM pipeline of the device programs
     lowers them to the generic `_mlir_memref_to_llvm_alloc` / `_free`, which
-    the cuda MLIR ABI library implements with the device allocator. A load or
-    store of a buffer with dimensions, or of another element type, is an
-    error.
+    the cuda MLIR ABI library implements with the device allocator. Any other
+    load or store (a load with indices, a store into a buffer of rank 2 or
+    more) or another element type is an error.
 
     ```mlir
     %g = memref.get_global @moefold.param.w : memref<4x8xf32>
