@@ -47,6 +47,11 @@ public:
   explicit Rewriter(ModuleOp module) : module_(module), table_(module) {}
 
   LogicalResult run() {
+    module_.walk([&](func::FuncOp fn) {
+      if (!fn.isDeclaration() && fn.getSymName() != kRegisterFn)
+        for (Block &block : fn.getBody())
+          forwardScalarLoads(block);
+    });
     bool ok = true;
     SmallVector<Operation *> work;
     module_.walk([&](func::FuncOp fn) {
@@ -74,6 +79,37 @@ public:
   }
 
 private:
+  /// Each host read of a device scalar waits for the device, and the
+  /// optimizer reads the same few (scale, apply, lr, step) once per
+  /// parameter: a 0-d load whose buffer nothing touched since an earlier
+  /// load of it reuses that value. Any other use of the buffer (or of a cast
+  /// of it: a call that may write it, a store, a dealloc) ends the reuse.
+  void forwardScalarLoads(Block &block) {
+    auto root = [](Value v) {
+      while (auto cast = v.getDefiningOp<memref::CastOp>())
+        v = cast.getSource();
+      return v;
+    };
+    llvm::DenseMap<Value, Value> known;
+    for (Operation &op : llvm::make_early_inc_range(block)) {
+      if (auto load = dyn_cast<memref::LoadOp>(op);
+          load && load.getMemRefType().getRank() == 0) {
+        Value buffer = root(load.getMemRef());
+        auto it = known.find(buffer);
+        if (it != known.end()) {
+          load.getResult().replaceAllUsesWith(it->second);
+          load.erase();
+        } else {
+          known[buffer] = load.getResult();
+        }
+        continue;
+      }
+      for (Value operand : op.getOperands())
+        if (isa<BaseMemRefType>(operand.getType()))
+          known.erase(root(operand));
+    }
+  }
+
   /// `value` cast to an unranked memref (operand of a runtime call).
   Value unranked(OpBuilder &b, Location loc, Value value) {
     auto type = cast<MemRefType>(value.getType());

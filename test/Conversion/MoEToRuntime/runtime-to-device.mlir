@@ -112,3 +112,22 @@ func.func private @table() -> tensor<2xi32> {
   %t = arith.constant dense<[0, 128]> : tensor<2xi32>
   return %t : tensor<2xi32>
 }
+
+// Each scalar the optimizer steps share is read from the device once: a 0-d
+// load reuses an earlier load of the same buffer while nothing else touched
+// it (here scale, lr and apply for two SGD steps: three reads, not six).
+// TABLE-LABEL: func.func private @two_steps
+// TABLE: call @mfrt_mlir_clip_scale_f32
+// TABLE-COUNT-3: call @mfrt_mlir_load_scalar_
+// TABLE-NOT: call @mfrt_mlir_load_scalar_
+// TABLE: call @mfrt_mlir_sgd_step_f32
+// TABLE-NOT: call @mfrt_mlir_load_scalar_
+// TABLE: call @mfrt_mlir_sgd_step_f32
+// TABLE: return
+func.func private @two_steps(%p: tensor<4xf32>, %q: tensor<4xf32>, %g: tensor<4xf32>, %norm: tensor<f32>, %lr: tensor<f32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %scale, %apply = moe.clip_scale %norm max_norm = 1.0
+  %p2 = moe.sgd_step %p, %g, %scale, %lr, %apply weight_decay = 0.1 : tensor<4xf32>
+  %q2 = moe.sgd_step %q, %g, %scale, %lr, %apply weight_decay = 0.1 : tensor<4xf32>
+  return %p2, %q2 : tensor<4xf32>, tensor<4xf32>
+}
+
