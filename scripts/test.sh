@@ -14,4 +14,10 @@ echo "== lit regression suite =="
 /usr/lib/llvm-22/bin/lit -sv --time-tests "$BUILD/test" || status=1
 echo "== GoogleTest suites (ctest) =="
 (cd "$BUILD" && ctest --output-on-failure -L unit) || status=1
+# The cuda backend's device tests: each reports "Skipped" (no CUDA device)
+# on machines without a GPU; scripts/gpu-check.sh runs them on one.
+if (cd "$BUILD" && ctest -N -L gpu | grep -q "Total Tests: [1-9]"); then
+  echo "== GPU tests (ctest -L gpu) =="
+  (cd "$BUILD" && ctest --output-on-failure -L gpu) || status=1
+fi
 exit $status
