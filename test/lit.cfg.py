@@ -47,8 +47,17 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # where the feature is absent.
 if shutil.which("mpirun"):
     config.available_features.add("mpi")
+# gpu: a CUDA device to run `--backend cuda` executables on (tests that need
+# one are UNSUPPORTED without it, and the run says so once).
 if shutil.which("nvidia-smi") and os.system("nvidia-smi -L >/dev/null 2>&1") == 0:
     config.available_features.add("gpu")
+else:
+    lit_config.note("no GPU (nvidia-smi -L lists none): tests with "
+                    "REQUIRES: gpu are UNSUPPORTED")
+# cuda-toolkit: this build has the cuda runtime for a device, so
+# `moefold-compile --backend cuda` links (it runs only with a gpu).
+if getattr(config, "moefold_have_cuda", "OFF").upper() in ("ON", "1", "TRUE"):
+    config.available_features.add("cuda-toolkit")
 
 # The independent JAX reference runs with the python3 that scripts/setup.sh
 # installed jax into (the one on PATH), which may differ from lit's own.

@@ -20,6 +20,10 @@
 #include "moefold_runtime/mfrt_registry.h"
 #include "moefold_runtime/mfrt_rng.h"
 
+// Weak: only cuda programs define the device hooks (docs/gpu-programs.md).
+#define MFRT_DEVICE_HOOK __attribute__((weak))
+#include "../mlir_abi/DeviceTwins.h"
+
 #include <malloc.h>
 
 #include <algorithm>
@@ -292,6 +296,44 @@ bool writePlot(const std::string &path, const std::string &program,
   return ok;
 }
 
+//===--- Device-resident programs (--backend cuda, cuda-emulated) ---------===//
+// The registry's buffers are host mirrors of the device twins the program
+// uses: upload after initialisation or --load, download before anything
+// reads them on the host (--dump-grads, --save). A cpu program has no twins
+// and these do nothing.
+
+bool deviceProgram() { return mfrt_mlir_device_upload_buffers != nullptr; }
+
+bool uploadBuffers(std::string &error) {
+  if (!deviceProgram() || mfrt_mlir_device_upload_buffers() == MFRT_OK)
+    return true;
+  error = std::string("uploading the parameters to the device: ") +
+          mfrt_last_error();
+  return false;
+}
+
+bool downloadBuffers(std::string &error) {
+  if (!deviceProgram() || mfrt_mlir_device_download_buffers() == MFRT_OK)
+    return true;
+  error = std::string("downloading the parameters from the device: ") +
+          mfrt_last_error();
+  return false;
+}
+
+/// The device of this process: the node-local rank's (mpirun sets
+/// OMPI_COMM_WORLD_LOCAL_RANK; else the world rank), modulo the devices.
+bool initDevice(std::string &error) {
+  if (!deviceProgram())
+    return true;
+  const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  int64_t ordinal = local && *local ? std::strtoll(local, nullptr, 10)
+                                    : int64_t(dist::rank());
+  if (mfrt_mlir_device_init(ordinal) == MFRT_OK)
+    return true;
+  error = mfrt_last_error();
+  return false;
+}
+
 /// Copies of every registered buffer (for --dump-grads and --grad-check).
 struct Snapshot {
   std::vector<std::vector<char>> data;
@@ -367,6 +409,8 @@ struct Batch {
   std::vector<int32_t> tokens, targets;
   mfrt_tensor tokensT{}, targetsT{};
   TokenMemRef tokensM{}, targetsM{};
+  /// Device copies the entry functions read (device programs only).
+  void *deviceTokens = nullptr, *deviceTargets = nullptr;
 
   void init(int64_t b, int64_t s) {
     rows = b;
@@ -388,6 +432,25 @@ struct Batch {
     m.sizes[1] = cols;
     m.strides[0] = cols;
     m.strides[1] = 1;
+  }
+  /// Before an entry call: a device program reads the batch from device
+  /// memory.
+  bool stage(std::string &error) {
+    if (!deviceProgram())
+      return true;
+    size_t bytes = tokens.size() * sizeof(int32_t);
+    if (mfrt_mlir_device_upload(&deviceTokens, tokens.data(), bytes) !=
+            MFRT_OK ||
+        mfrt_mlir_device_upload(&deviceTargets, targets.data(), bytes) !=
+            MFRT_OK) {
+      error = std::string("copying the batch to the device: ") +
+              mfrt_last_error();
+      return false;
+    }
+    tokensM.allocated = tokensM.aligned = static_cast<int32_t *>(deviceTokens);
+    targetsM.allocated = targetsM.aligned =
+        static_cast<int32_t *>(deviceTargets);
+    return true;
   }
 };
 
@@ -845,6 +908,15 @@ int runRanks(int argc, char **argv) {
                    gProgram);
     return 2;
   }
+  if (opts.gradCheck && deviceProgram()) {
+    if (isRoot())
+      std::fprintf(stderr,
+                   "%s: error: --grad-check perturbs the parameters in host "
+                   "memory and this program keeps them on the device; compile "
+                   "the model with --backend cpu to check gradients\n",
+                   gProgram);
+    return 2;
+  }
   if (openblas_set_num_threads)
     openblas_set_num_threads(int(opts.threads));
   // Every step allocates and frees the same activation buffers: keep them in
@@ -878,6 +950,9 @@ int runRanks(int argc, char **argv) {
   if (!agree(ok, error))
     return 1;
 
+  ok = initDevice(error);
+  if (!agree(ok, error))
+    return 1;
   ok = initialiseBuffers(opts.seed, error);
   if (!agree(ok, error))
     return 1;
@@ -905,6 +980,8 @@ int runRanks(int argc, char **argv) {
                    opts.load.c_str(),
                    static_cast<long long>(start));
   }
+  if (!agree(uploadBuffers(error), error))
+    return 1;
 
   Data data;
   std::string path = dataPath(opts);
@@ -930,6 +1007,9 @@ int runRanks(int argc, char **argv) {
   }
   const char *mesh = mfrt_registry_metadata("mesh");
   const char *optimizer = mfrt_registry_metadata("optimizer");
+  if (isRoot() && deviceProgram())
+    std::fprintf(stderr, "%s: device %s\n", gProgram,
+                 mfrt_mlir_device_description());
   if (isRoot())
     std::fprintf(
         stderr,
@@ -980,7 +1060,9 @@ int runRanks(int argc, char **argv) {
   if (opts.evalEvery)
     evalBatch.init(info.batch, info.seq_len);
   for (int64_t s = start; s < start + opts.steps; ++s) {
-    if (!agree(data.fill(s, info.global_batch, rowBegin, batch, error), error))
+    if (!agree(data.fill(s, info.global_batch, rowBegin, batch, error) &&
+                   batch.stage(error),
+               error))
       return 1;
     // After the batch, before the step: the peers die waiting inside the
     // compiled step's first collective.
@@ -988,7 +1070,7 @@ int runRanks(int argc, char **argv) {
     bool dumpNow = s == start && !opts.dumpGrads.empty();
     Snapshot initial;
     if (dumpNow)
-      initial.take();
+      initial.take(); // the host mirrors hold the step's starting weights
     commReport.beforeStep();
     double t0 = now();
     TrainStepResult res{};
@@ -1008,6 +1090,8 @@ int runRanks(int argc, char **argv) {
     if (evalNow) {
       for (int64_t k = 0; k < opts.evalBatches; ++k) {
         data.fillHeldOut(k, info.global_batch, rowBegin, evalBatch);
+        if (!agree(evalBatch.stage(error), error))
+          return 1;
         evalLoss +=
             _mlir_ciface_moefold_eval(&evalBatch.tokensM, &evalBatch.targetsM);
       }
@@ -1070,6 +1154,7 @@ int runRanks(int argc, char **argv) {
       Batch whole;
       whole.init(info.global_batch, info.seq_len);
       ok = !isRoot() || data.fill(s, info.global_batch, 0, whole, error);
+      ok = ok && downloadBuffers(error);
       ok = ok && dumpGradients(opts.dumpGrads, initial, whole, res.loss, s,
                                opts.seed, error);
       if (!agree(ok, error))
@@ -1098,6 +1183,8 @@ int runRanks(int argc, char **argv) {
         {"data", path},
         {"lr", jsonNumber(opts.lr)},
         {"dtype", mfrt_dtype_name(mfrt_dtype(info.float_dtype))}};
+    if (!agree(downloadBuffers(error), error))
+      return 1;
     // Collective; only the first failing rank has a message.
     if (!saveCheckpoint(opts.save, meta, error)) {
       if (!error.empty())

@@ -16,11 +16,19 @@
 // Element types: f32, f64, i32, i64 (suffix of the name); all_to_all also
 // names the element type of its counts (_i32 / _i64).
 //
+// Built three ways: for cpu programs (moefold_mlir_abi_comm); for cuda
+// programs with MPI (moefold_mlir_abi_comm_cuda: MFRT_MLIR_ABI_CUDA and
+// MFRT_COMM_STAGED, each collective's operands copied to host buffers and its
+// result back); for cuda programs with NCCL (moefold_mlir_abi_comm_nccl: the
+// collectives take the device buffers). The block copies of spmd.convert
+// move buffer memory through BufferMemory.h in every build.
+//
 //===----------------------------------------------------------------------===//
 
 #include "moefold_runtime/mfrt_comm.h"
 #include "moefold_runtime/mfrt_registry.h"
 
+#include "BufferMemory.h"
 #include "MemRef.h"
 
 #include <cstdint>
@@ -73,6 +81,41 @@ void check(const char *op, mfrt_status status) {
     commFatal(op, mfrt_last_error());
 }
 
+#ifdef MFRT_COMM_STAGED
+constexpr bool kStaged = true;
+#else
+constexpr bool kStaged = false;
+#endif
+
+/// A collective's operand as the comm backend takes it: the buffer itself,
+/// or (staged builds: MPI in a device program) a host copy of it; an input
+/// is copied in, an output copied back by writeBack().
+class Operand {
+public:
+  Operand(const char *op, int64_t rank, void *desc, mfrt_dtype dtype,
+          bool input)
+      : op_(op) {
+    view(op, rank, desc, dtype, &buffer_);
+    if (!kStaged)
+      return;
+    host_ = buffer_;
+    bytes_.resize(size_t(mfrt_tensor_numel(&buffer_)) * mfrt_dtype_size(dtype));
+    host_.data = bytes_.data();
+    if (input)
+      check(op, bufferToHost(host_.data, buffer_.data, bytes_.size()));
+  }
+  const mfrt_tensor *get() const { return kStaged ? &host_ : &buffer_; }
+  void writeBack() {
+    if (kStaged)
+      check(op_, hostToBuffer(buffer_.data, host_.data, bytes_.size()));
+  }
+
+private:
+  const char *op_;
+  mfrt_tensor buffer_{}, host_{};
+  std::vector<char> bytes_;
+};
+
 /// Block `pos` of `n` along `dim` of `big` <-> `small` (the same shape but
 /// `dim`, which is n times smaller): copy into `small` (toSmall) or into the
 /// matching block of `big`.
@@ -95,19 +138,19 @@ void copyBlock(const char *op, const mfrt_tensor *big, const mfrt_tensor *small,
     char *sp = s + o * block;
     if (block == 0)
       continue;
-    if (toSmall)
-      std::memcpy(sp, bp, size_t(block));
-    else
-      std::memcpy(bp, sp, size_t(block));
+    check(op, toSmall ? bufferToBuffer(sp, bp, size_t(block))
+                      : bufferToBuffer(bp, sp, size_t(block)));
   }
 }
 
 int64_t countSum(const mfrt_tensor *counts) {
   int64_t n = mfrt_tensor_numel(counts), total = 0;
+  std::vector<char> host(size_t(n) * mfrt_dtype_size(counts->dtype));
+  check("spmd.all_to_all", bufferToHost(host.data(), counts->data, host.size()));
   for (int64_t i = 0; i < n; ++i)
     total += counts->dtype == MFRT_I64
-                 ? static_cast<const int64_t *>(counts->data)[i]
-                 : static_cast<const int32_t *>(counts->data)[i];
+                 ? reinterpret_cast<const int64_t *>(host.data())[i]
+                 : reinterpret_cast<const int32_t *>(host.data())[i];
   return total;
 }
 
@@ -130,28 +173,27 @@ int64_t countSum(const mfrt_tensor *counts) {
 
 COMM_SHIM(all_reduce, (int64_t group, MR(in), MR(out), int32_t op),
           const char *name = "spmd.all_reduce";
-          mfrt_tensor a, b;
-          check(name, mfrt_comm_all_reduce(groupOf(name, group),
-                                           view(name, M(in), T, &a),
-                                           view(name, M(out), T, &b),
-                                           static_cast<mfrt_reduce_op>(op)));)
+          Operand a(name, M(in), T, true); Operand b(name, M(out), T, false);
+          check(name, mfrt_comm_all_reduce(groupOf(name, group), a.get(),
+                                           b.get(),
+                                           static_cast<mfrt_reduce_op>(op)));
+          b.writeBack();)
 
 COMM_SHIM(all_gather, (int64_t group, MR(in), MR(out), int64_t dim),
           const char *name = "spmd.all_gather";
-          mfrt_tensor a, b;
-          check(name, mfrt_comm_all_gather(groupOf(name, group),
-                                           view(name, M(in), T, &a),
-                                           view(name, M(out), T, &b), dim));)
+          Operand a(name, M(in), T, true); Operand b(name, M(out), T, false);
+          check(name, mfrt_comm_all_gather(groupOf(name, group), a.get(),
+                                           b.get(), dim));
+          b.writeBack();)
 
 COMM_SHIM(reduce_scatter,
           (int64_t group, MR(in), MR(out), int64_t dim, int32_t op),
           const char *name = "spmd.reduce_scatter";
-          mfrt_tensor a, b;
-          check(name,
-                mfrt_comm_reduce_scatter(groupOf(name, group),
-                                         view(name, M(in), T, &a),
-                                         view(name, M(out), T, &b), dim,
-                                         static_cast<mfrt_reduce_op>(op)));)
+          Operand a(name, M(in), T, true); Operand b(name, M(out), T, false);
+          check(name, mfrt_comm_reduce_scatter(
+                          groupOf(name, group), a.get(), b.get(), dim,
+                          static_cast<mfrt_reduce_op>(op)));
+          b.writeBack();)
 
 // spmd.convert R -> V / I -> V: this rank's block of `dim`.
 COMM_SHIM(local_slice, (int64_t group, MR(in), MR(out), int64_t dim),
@@ -167,8 +209,8 @@ COMM_SHIM(zero_pad, (int64_t group, MR(in), MR(out), int64_t dim),
           mfrt_comm_group *g = groupOf(name, group); mfrt_tensor a, b;
           const mfrt_tensor *small = view(name, M(in), T, &a);
           const mfrt_tensor *big = view(name, M(out), T, &b);
-          std::memset(big->data, 0,
-                      size_t(mfrt_tensor_numel(big)) * mfrt_dtype_size(T));
+          check(name, zeroBuffer(big->data, size_t(mfrt_tensor_numel(big)) *
+                                                mfrt_dtype_size(T)));
           copyBlock(name, big, small, dim, mfrt_comm_group_rank(g),
                     mfrt_comm_group_size(g), /*toSmall=*/false);)
 
@@ -183,10 +225,9 @@ COMM_SHIM(
     size_t bytes = size_t(mfrt_tensor_numel(dst)) * mfrt_dtype_size(T);
     if (mfrt_tensor_numel(src) != mfrt_tensor_numel(dst))
         commFatal(name, "operand and result sizes differ");
-    if (mfrt_comm_group_rank(g) == 0) {
-      if (bytes)
-        std::memcpy(dst->data, src->data, bytes);
-    } else std::memset(dst->data, 0, bytes);)
+    check(name, mfrt_comm_group_rank(g) == 0
+                    ? bufferToBuffer(dst->data, src->data, bytes)
+                    : zeroBuffer(dst->data, bytes));)
 
 // Ragged all_to_all: the receive buffer's rows are the sum of recv_counts.
 #define COUNT_SHIM(CSUFFIX, CTYPE)                                             \
@@ -201,12 +242,13 @@ COUNT_SHIM(i64, MFRT_I64)
   extern "C" void mfrt_mlir_all_to_all_##SUFFIX##_##CSUFFIX(                   \
       int64_t group, MR(in), MR(send_counts), MR(out), MR(recv_counts)) {      \
     const char *name = "spmd.all_to_all";                                      \
-    mfrt_tensor a, b, c, d;                                                    \
-    check(name, mfrt_comm_all_to_all(groupOf(name, group),                     \
-                                     view(name, M(in), DTYPE, &a),             \
-                                     view(name, M(send_counts), CTYPE, &b),    \
-                                     view(name, M(out), DTYPE, &c),            \
-                                     view(name, M(recv_counts), CTYPE, &d)));  \
+    Operand a(name, M(in), DTYPE, true);                                       \
+    Operand b(name, M(send_counts), CTYPE, true);                              \
+    Operand c(name, M(out), DTYPE, false);                                     \
+    Operand d(name, M(recv_counts), CTYPE, true);                              \
+    check(name, mfrt_comm_all_to_all(groupOf(name, group), a.get(), b.get(),   \
+                                     c.get(), d.get()));                       \
+    c.writeBack();                                                             \
   }
 #define A2A_SHIMS(CSUFFIX, CTYPE)                                              \
   A2A_SHIM(f32, MFRT_F32, CSUFFIX, CTYPE)                                      \

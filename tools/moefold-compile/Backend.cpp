@@ -35,6 +35,8 @@ namespace {
 
 std::string targetCPU;
 bool multiRank = false;
+Compute compute = Compute::Cpu;
+Comm comm = Comm::Mpi;
 
 /// A host TargetMachine (PIC, so the object links into PIE executables).
 std::unique_ptr<TargetMachine> hostTargetMachine(std::string &error) {
@@ -80,21 +82,46 @@ std::string fromEnv(const char *name, const char *fallback) {
 }
 
 /// The runtime libraries, in link order (driver first). Multi-rank programs
-/// take the driver's MPI side, the collective shims and the comm backend.
+/// take the driver's MPI side, the collective shims and the comm backend;
+/// cuda programs the cuda MLIR ABI and the cuda runtime (device or
+/// emulated) in front of the cpu runtime (which they also use).
 SmallVector<std::string> runtimeLibraries() {
   std::string dir = fromEnv("MOEFOLD_RUNTIME_LIB_DIR", "");
-  SmallVector<std::string> libs;
-#if MOEFOLD_HAVE_MPI
-  if (multiRank)
-    libs = {MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB,
-            MOEFOLD_DRIVER_MPI_LIB,  MOEFOLD_MLIR_ABI_COMM_LIB,
-            MOEFOLD_MLIR_ABI_LIB,    MOEFOLD_RUNTIME_COMM_LIB,
-            MOEFOLD_RUNTIME_LIB};
-  else
+  SmallVector<std::string> libs = {MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB};
+  bool device = compute != Compute::Cpu;
+  std::string abi = MOEFOLD_MLIR_ABI_LIB, computeLib;
+  if (compute == Compute::CudaEmulated) {
+    abi = MOEFOLD_MLIR_ABI_CUDA_EMULATED_LIB;
+    computeLib = MOEFOLD_RUNTIME_CUDA_EMULATED_LIB;
+  }
+#if MOEFOLD_HAVE_CUDA
+  if (compute == Compute::Cuda) {
+    abi = MOEFOLD_MLIR_ABI_CUDA_LIB;
+    computeLib = MOEFOLD_RUNTIME_CUDA_LIB;
+  }
 #endif
-    libs = {MOEFOLD_DRIVER_MAIN_LIB, MOEFOLD_DRIVER_LIB,
-            MOEFOLD_DRIVER_LOCAL_LIB, MOEFOLD_MLIR_ABI_LIB,
-            MOEFOLD_RUNTIME_LIB};
+#if MOEFOLD_HAVE_MPI
+  if (multiRank) {
+    libs.push_back(MOEFOLD_DRIVER_MPI_LIB);
+    if (!device)
+      libs.push_back(MOEFOLD_MLIR_ABI_COMM_LIB);
+    else if (comm == Comm::Mpi)
+      libs.push_back(MOEFOLD_MLIR_ABI_COMM_CUDA_LIB);
+    else
+      libs.push_back(MOEFOLD_MLIR_ABI_COMM_NCCL_LIB);
+    libs.push_back(abi);
+    if (device && comm == Comm::Nccl)
+      libs.push_back(MOEFOLD_RUNTIME_NCCL_LIB);
+    libs.push_back(MOEFOLD_RUNTIME_COMM_LIB);
+  } else
+#endif
+  {
+    libs.push_back(MOEFOLD_DRIVER_LOCAL_LIB);
+    libs.push_back(abi);
+  }
+  if (!computeLib.empty())
+    libs.push_back(computeLib);
+  libs.push_back(MOEFOLD_RUNTIME_LIB);
   if (!dir.empty())
     for (std::string &lib : libs)
       lib = dir + "/" + sys::path::filename(lib).str();
@@ -111,6 +138,19 @@ SmallVector<std::string> linkArguments(StringRef object, StringRef output) {
   StringRef(blasText).split(blas, ';', -1, false);
   for (StringRef b : blas)
     args.push_back(b.str());
+  auto addList = [&](const char *env, const char *fallback) {
+    std::string text = fromEnv(env, fallback);
+    SmallVector<StringRef> items;
+    StringRef(text).split(items, ';', -1, false);
+    for (StringRef item : items)
+      args.push_back(item.str());
+  };
+#if MOEFOLD_HAVE_CUDA
+  if (compute == Compute::Cuda)
+    addList("MOEFOLD_CUDA_LIBS", MOEFOLD_CUDA_LIBS);
+#endif
+  if (multiRank && compute != Compute::Cpu && comm == Comm::Nccl)
+    addList("MOEFOLD_NCCL_LIBS", MOEFOLD_NCCL_LIBS);
 #if MOEFOLD_HAVE_MPI
   if (multiRank) {
     std::string mpiText = fromEnv("MOEFOLD_MPI_LIBS", MOEFOLD_MPI_LIBS);
@@ -132,6 +172,15 @@ void setTargetCPU(StringRef cpu) { targetCPU = cpu.str(); }
 void setMultiRank(bool enabled) { multiRank = enabled; }
 
 bool haveMPI() { return MOEFOLD_HAVE_MPI; }
+
+void setBackends(Compute c, Comm m) {
+  compute = c;
+  comm = m;
+}
+
+bool haveCuda() { return MOEFOLD_HAVE_CUDA; }
+
+bool haveNccl() { return MOEFOLD_HAVE_NCCL && *MOEFOLD_NCCL_LIBS; }
 
 std::unique_ptr<Module> translateAndOptimize(mlir::ModuleOp module,
                                              LLVMContext &ctx,

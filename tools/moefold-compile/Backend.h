@@ -24,6 +24,20 @@ void setMultiRank(bool enabled);
 /// Whether this build has the MPI comm backend.
 bool haveMPI();
 
+/// The compute backend the program is linked with (docs/gpu-programs.md):
+/// the cpu runtime, or a device-resident program on the cuda runtime or on
+/// its host emulation (for testing without a GPU).
+enum class Compute { Cpu, Cuda, CudaEmulated };
+/// How multi-rank cuda programs communicate: MPI (collectives staged
+/// through host memory) or NCCL (on device memory).
+enum class Comm { Mpi, Nccl };
+void setBackends(Compute compute, Comm comm);
+
+/// Whether this build has the cuda runtime for a device (a CUDA toolkit was
+/// found) and the NCCL comm backend.
+bool haveCuda();
+bool haveNccl();
+
 /// Translates a module in the LLVM dialect to LLVM IR for the host and
 /// optimises it at O2. Returns null after reporting an error.
 std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,

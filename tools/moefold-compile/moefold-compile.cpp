@@ -71,9 +71,19 @@ cl::opt<std::string>
                       "and edp = N/(E*etp) are derived; world=1 is the "
                       "single-rank program)"),
              cl::value_desc("spec"), cl::cat(category));
-cl::opt<std::string> backend("backend",
-                             cl::desc("Compute backend: cpu (default)"),
-                             cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> backend(
+    "backend",
+    cl::desc("Compute backend: cpu (default); cuda (every buffer in GPU "
+             "memory, the cuda runtime and cuBLAS); cuda-emulated (the same "
+             "device-resident program on the host emulation of the cuda "
+             "runtime: for testing without a GPU, never fast)"),
+    cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> commBackend(
+    "comm",
+    cl::desc("Collectives of multi-rank cuda programs: mpi (default; staged "
+             "through host memory) or nccl (on GPU memory; needs the NCCL "
+             "comm backend in this build)"),
+    cl::init("mpi"), cl::cat(category));
 cl::opt<std::string> optimizer("optimizer",
                                cl::desc("Optimizer: adamw (default) or sgd"),
                                cl::init("adamw"), cl::cat(category));
@@ -136,7 +146,8 @@ cl::opt<Emit> emit(
                    "moe-autodiff and moe-build-train-step; for world > 1 "
                    "the per-rank program after moe-partition and moe-grad-reduce)"),
         clEnumValN(Emit::MLIR, "mlir",
-                   "runtime calls on memrefs (after moe-lower-to-runtime)"),
+                   "runtime calls on memrefs (after moe-lower-to-runtime; "
+                   "for the cuda backends also moe-runtime-to-device)"),
         clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR (text)"),
         clEnumValN(Emit::Obj, "obj", "host object file"),
         clEnumValN(Emit::Exe, "exe", "linked executable (default)")),
@@ -162,9 +173,17 @@ runtime's driver into EXE (with the MPI backend for world > 1: run it with
 `mpirun -np N EXE ...`). Run `EXE --help` for the executable's flags
 (--steps, --seed, --lr, --data, --save, --load, ...).
 
+--backend cuda keeps every buffer of the program in GPU memory
+(moe-runtime-to-device; parameters and states keep host mirrors for
+initialisation and checkpoints) and links the cuda runtime; cuda-emulated
+links the same program with the host emulation of that runtime, to test it
+without a GPU (docs/gpu-programs.md). For several ranks, --comm picks MPI
+(collectives staged through host memory) or NCCL.
+
 Environment: MOEFOLD_CXX (linker driver), MOEFOLD_RUNTIME_LIB_DIR (directory
 of the runtime's static libraries), MOEFOLD_BLAS_LIBS (';'-separated BLAS
-link arguments) override the paths configured at build time.
+link arguments), MOEFOLD_CUDA_LIBS, MOEFOLD_NCCL_LIBS override the paths
+configured at build time.
 )";
 
 /// The --mesh flag: world=N[,tp=T][,ep=E][,etp=1|T]; dp and edp are derived
@@ -474,11 +493,31 @@ int main(int argc, char **argv) {
                 ": this moefold build has no MPI communication backend "
                 "(install an MPI, e.g. libopenmpi-dev, and rebuild); only "
                 "--mesh world=1 can be compiled");
+  compile::Compute compute = compile::Compute::Cpu;
   if (backend == "cuda")
-    return fail("--backend cuda: the CUDA backend is not available yet; use "
-                "--backend cpu");
-  if (backend != "cpu")
-    return fail("--backend must be cpu or cuda, got '" + backend + "'");
+    compute = compile::Compute::Cuda;
+  else if (backend == "cuda-emulated")
+    compute = compile::Compute::CudaEmulated;
+  else if (backend != "cpu")
+    return fail("--backend must be cpu, cuda or cuda-emulated, got '" +
+                backend + "'");
+  if (compute == compile::Compute::Cuda && !compile::haveCuda())
+    return fail("--backend cuda: this moefold build has no CUDA toolkit "
+                "(configure with nvcc available and MOEFOLD_ENABLE_CUDA=ON); "
+                "--backend cuda-emulated runs the same program on the host");
+  if (commBackend != "mpi" && commBackend != "nccl")
+    return fail("--comm must be mpi or nccl, got '" + commBackend + "'");
+  compile::Comm comm =
+      commBackend == "nccl" ? compile::Comm::Nccl : compile::Comm::Mpi;
+  if (comm == compile::Comm::Nccl) {
+    if (compute != compile::Compute::Cuda)
+      return fail("--comm nccl needs --backend cuda (NCCL moves GPU memory; "
+                  "the " + backend + " backend uses --comm mpi)");
+    if (!compile::haveNccl())
+      return fail("--comm nccl: this moefold build has no NCCL comm backend "
+                  "(moefold_runtime_nccl and libnccl); use --comm mpi");
+  }
+  bool device = compute != compile::Compute::Cpu;
   if (optimizer != "adamw" && optimizer != "sgd")
     return fail("--optimizer must be adamw or sgd, got '" + optimizer + "'");
   if (!std::isfinite(maxGradNorm))
@@ -628,6 +667,8 @@ int main(int argc, char **argv) {
     pm.addPass(createSymbolDCEPass());
     if (emit != Emit::MoE)
       pm.addPass(createMoELowerToRuntimePass());
+    if (emit != Emit::MoE && device)
+      pm.addPass(createMoERuntimeToDevicePass());
     if (failed(pm.run(*module)))
       return fail("lowering to runtime calls failed (see the diagnostics "
                   "above)");
@@ -637,12 +678,13 @@ int main(int argc, char **argv) {
 
   {
     PassManager pm(&context);
-    buildRuntimeToLLVMPipeline(pm);
+    buildRuntimeToLLVMPipeline(pm, device);
     if (failed(pm.run(*module)))
       return 1;
   }
   compile::setTargetCPU(targetCPU);
   compile::setMultiRank(multiRank);
+  compile::setBackends(compute, comm);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       compile::translateAndOptimize(*module, llvmContext, errorMessage);

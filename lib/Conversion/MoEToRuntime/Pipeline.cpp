@@ -13,8 +13,10 @@
 
 using namespace mlir;
 
-void moefold::buildRuntimeToLLVMPipeline(OpPassManager &pm) {
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+void moefold::buildRuntimeToLLVMPipeline(OpPassManager &pm, bool device) {
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = device;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
@@ -23,14 +25,27 @@ void moefold::buildRuntimeToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+namespace {
+struct LowerToLLVMOptions : PassPipelineOptions<LowerToLLVMOptions> {
+  Option<bool> device{
+      *this, "device",
+      llvm::cl::desc("Keep every buffer in device memory (the cuda backends): "
+                     "moe-runtime-to-device, generic allocation functions"),
+      llvm::cl::init(false)};
+};
+} // namespace
+
 void moefold::registerMoEToLLVMPipeline() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LowerToLLVMOptions>(
       "moe-lower-to-llvm",
       "Lowers moe programs to runtime calls and then to the LLVM dialect "
-      "(moe-lower-to-runtime, finalize-memref-to-llvm, math/arith/index/func "
-      "to LLVM, reconcile-unrealized-casts).",
-      [](OpPassManager &pm) {
+      "(moe-lower-to-runtime, [device: moe-runtime-to-device], "
+      "finalize-memref-to-llvm, math/arith/index/func to LLVM, "
+      "reconcile-unrealized-casts).",
+      [](OpPassManager &pm, const LowerToLLVMOptions &options) {
         pm.addPass(createMoELowerToRuntimePass());
-        buildRuntimeToLLVMPipeline(pm);
+        if (options.device)
+          pm.addPass(createMoERuntimeToDevicePass());
+        buildRuntimeToLLVMPipeline(pm, options.device);
       });
 }

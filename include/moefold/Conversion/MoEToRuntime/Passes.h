@@ -25,11 +25,14 @@ inline constexpr llvm::StringLiteral kMetadataAttrName = "moefold.metadata";
 
 /// Appends the standard lowering of the runtime-call IR to the LLVM dialect:
 /// finalize-memref-to-llvm, convert-func-to-llvm, arith/index to LLVM,
-/// reconcile-unrealized-casts.
-void buildRuntimeToLLVMPipeline(mlir::OpPassManager &pm);
+/// reconcile-unrealized-casts. `device`: the program keeps its buffers in
+/// device memory (after moe-runtime-to-device), so memref.alloc/dealloc call
+/// the generic _mlir_memref_to_llvm_alloc/_free the cuda MLIR ABI implements.
+void buildRuntimeToLLVMPipeline(mlir::OpPassManager &pm, bool device = false);
 
 /// Registers `moe-lower-to-llvm`: moe-lower-to-runtime followed by
-/// buildRuntimeToLLVMPipeline, for moefold-opt.
+/// buildRuntimeToLLVMPipeline, for moefold-opt; with `device=true`
+/// moe-runtime-to-device in between (the cuda backends).
 void registerMoEToLLVMPipeline();
 
 } // namespace moefold

@@ -58,4 +58,54 @@ def MoELowerToRuntimePass
   ];
 }
 
+def MoERuntimeToDevicePass
+    : Pass<"moe-runtime-to-device", "::mlir::ModuleOp"> {
+  let summary = "Makes the runtime-call IR keep every buffer in device memory.";
+  let description = [{
+    Runs after `moe-lower-to-runtime` for the cuda backends
+    (`moefold-compile --backend cuda|cuda-emulated`, docs/gpu-programs.md).
+    The runtime calls already take every buffer by reference; what remains
+    is the program's own touches of buffer memory, which this pass turns into
+    runtime calls, in every function except `moefold_register` (which keeps
+    handing the runtime the host globals: they stay the host mirrors that
+    initialisation, checkpoints and dumps use):
+
+    - `memref.get_global @g` becomes the buffer's device twin:
+      `func.call @mfrt_mlir_device_twin_<t>(host) -> memref<*xT>` on the
+      global cast to an unranked memref, cast back to the ranked type;
+    - a `memref.load` / `memref.store` of a 0-d buffer becomes
+      `mfrt_mlir_load_scalar_<t>` / `mfrt_mlir_store_scalar_<t>` (one
+      element copied from / to the device; `i1` travels as `i32`); a store
+      into a 1-d buffer (the integer tables of per-rank programs)
+      `mfrt_mlir_store_element_<t>(value, i64 index, buffer)`;
+    - `memref.copy` becomes `mfrt_mlir_copy_buffer_<t>(src, dst)`
+      (device to device).
+
+    `<t>` is `f32`, `f64`, `i1`, `i32` or `i64`. `memref.alloc` and
+    `memref.dealloc` are left alone: the LLVM pipeline of the device programs
+    lowers them to the generic `_mlir_memref_to_llvm_alloc` / `_free`, which
+    the cuda MLIR ABI library implements with the device allocator. Any other
+    load or store (a load with indices, a store into a buffer of rank 2 or
+    more) or another element type is an error.
+
+    ```mlir
+    %g = memref.get_global @moefold.param.w : memref<4x8xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %h = memref.get_global @moefold.param.w : memref<4x8xf32>
+    %0 = memref.cast %h : memref<4x8xf32> to memref<*xf32>
+    %1 = call @mfrt_mlir_device_twin_f32(%0) : (memref<*xf32>) -> memref<*xf32>
+    %g = memref.cast %1 : memref<*xf32> to memref<4x8xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 #endif // MOEFOLD_CONVERSION_MOETORUNTIME_PASSES_TD
