@@ -110,8 +110,10 @@ SmallVector<std::string> runtimeLibraries() {
     else
       libs.push_back(MOEFOLD_MLIR_ABI_COMM_NCCL_LIB);
     libs.push_back(abi);
-    if (device && comm == Comm::Nccl)
+    if (device && comm == Comm::Nccl) {
       libs.push_back(MOEFOLD_RUNTIME_NCCL_LIB);
+      libs.push_back(MOEFOLD_RUNTIME_NCCL_PLAN_LIB);
+    }
     libs.push_back(MOEFOLD_RUNTIME_COMM_LIB);
   } else
 #endif
