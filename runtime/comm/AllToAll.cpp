@@ -15,11 +15,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Collectives.h"
+#include "CollectiveChecks.h"
 
 #include <climits>
-#include <cstdio>
-#include <cstring>
 
 using namespace mfrt;
 using namespace mfrt::comm;
@@ -29,12 +27,7 @@ namespace {
 /// Validates a [n] i32/i64 count tensor.
 bool checkCountTensor(ArgChecker &check, const mfrt_tensor *t, const char *name,
                       int64_t n) {
-  if (!check.tensor(t, name))
-    return false;
-  if (t->dtype != MFRT_I32 && t->dtype != MFRT_I64)
-    return check.fail("%s: expected dtype i32 or i64, got %s", name,
-                      mfrt_dtype_name(t->dtype));
-  return check.shape(t, name, Dims{n});
+  return check.tensor(t, name) && checkCountShape(check, t, name, n);
 }
 
 int64_t countAt(const mfrt_tensor *t, int64_t i) {
@@ -61,16 +54,6 @@ bool checkCountValues(ArgChecker &check, const mfrt_tensor *t, const char *name,
                       static_cast<long long>(*sum), limitName,
                       static_cast<long long>(limit));
   return true;
-}
-
-void formatCounts(const int64_t *c, int64_t n, char *buf, size_t size) {
-  size_t used = static_cast<size_t>(std::snprintf(buf, size, "["));
-  for (int64_t i = 0; i < n && used < size; ++i)
-    used += static_cast<size_t>(std::snprintf(buf + used, size - used, "%s%lld",
-                                              i ? ", " : "",
-                                              static_cast<long long>(c[i])));
-  if (used < size)
-    std::snprintf(buf + used, size - used, "]");
 }
 
 } // namespace
@@ -156,17 +139,8 @@ extern "C" mfrt_status mfrt_comm_all_to_all(mfrt_comm_group *group,
       !checkCountTensor(check, send_counts, "send_counts", group->size) ||
       !checkCountTensor(check, recv_counts, "recv_counts", group->size))
     return check.status();
-  if (!check.rankAtLeast(send, "send", 1) ||
-      !check.rankAtLeast(recv, "recv", 1))
-    return check.status();
-  if (recv->dtype != send->dtype) {
-    check.fail("recv: dtype %s differs from send's %s",
-               mfrt_dtype_name(recv->dtype), mfrt_dtype_name(send->dtype));
-    return check.status();
-  }
-  Dims rowShape = Dims::of(send);
-  rowShape.d[0] = -1;
-  if (!check.shape(recv, "recv", rowShape))
+  Dims rowShape;
+  if (!checkRows(check, send, recv, &rowShape))
     return check.status();
   int64_t sendTotal = 0, recvTotal = 0;
   if (!checkCountValues(check, send_counts, "send_counts", send->shape[0],
@@ -192,13 +166,7 @@ extern "C" mfrt_status mfrt_comm_all_to_all(mfrt_comm_group *group,
                     "%s: one row is %lld bytes, over MPI's int limit %d", fn,
                     static_cast<long long>(rowBytes), INT_MAX);
 
-  char what[320], dims[256];
-  formatDims(rowShape, dims, sizeof(dims));
-  std::snprintf(what, sizeof(what), "%s rows %s", mfrt_dtype_name(send->dtype),
-                dims);
-  Signature sig;
-  sig.add(MFRT_COMM_ALL_TO_ALL).addShape(send, 0);
-  mfrt_status s = checkConsistent(group, fn, sig, what);
+  mfrt_status s = consistentAllToAll(group, fn, send, rowShape);
   if (s != MFRT_OK)
     return s;
 
@@ -230,35 +198,16 @@ extern "C" mfrt_status mfrt_comm_all_to_all(mfrt_comm_group *group,
     }
     if (s != MFRT_OK)
       return s;
-    bool same = true;
-    for (int64_t j = 0; j < n; ++j)
-      same &= expect[j] == rc[j];
-    int64_t failing =
-        firstFailingRank(group->comm, !same, group->rank, &s, fn, group);
+    Buffer<int64_t> got(n), want(n);
+    if (!got.ok() || !want.ok())
+      return outOfMemory(fn);
+    for (int64_t j = 0; j < n; ++j) {
+      got[j] = rc[j];
+      want[j] = expect[j];
+    }
+    s = agreeOnRecvCounts(group, fn, got.data(), want.data());
     if (s != MFRT_OK)
       return s;
-    if (failing >= 0) {
-      int64_t got[64], want[64];
-      int64_t shown = n < 64 ? n : 64;
-      for (int64_t j = 0; j < shown; ++j) {
-        got[j] = rc[j];
-        want[j] = expect[j];
-      }
-      char gotText[512], wantText[512];
-      formatCounts(got, shown, gotText, sizeof(gotText));
-      formatCounts(want, shown, wantText, sizeof(wantText));
-      if (!same)
-        return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                        "%s: group '%s': recv_counts %s on member %lld differ "
-                        "from the rows its peers send %s (MOEFOLD_COMM_CHECK)",
-                        fn, group->name.c_str(), gotText,
-                        static_cast<long long>(group->rank), wantText);
-      return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                      "%s: group '%s': member %lld passed recv_counts that "
-                      "differ from the rows its peers send "
-                      "(MOEFOLD_COMM_CHECK)",
-                      fn, group->name.c_str(), static_cast<long long>(failing));
-    }
   }
 
   MPI_Datatype row = MPI_BYTE;

@@ -13,15 +13,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Collectives.h"
+#include "CollectiveChecks.h"
 #include "MpiBackend.h"
 #include "Nccl.h"
 #include "Plan.h"
 
 #include "moefold_runtime/mfrt_device.h"
 
-#include <cstdio>
-#include <cstring>
 #include <vector>
 
 using namespace mfrt;
@@ -33,12 +31,8 @@ namespace {
 /// Validates a [n] i32/i64 count tensor in device memory.
 bool checkCountTensor(ArgChecker &check, const mfrt_tensor *t, const char *name,
                       int64_t n) {
-  if (!checkDeviceTensor(check, t, name))
-    return false;
-  if (t->dtype != MFRT_I32 && t->dtype != MFRT_I64)
-    return check.fail("%s: expected dtype i32 or i64, got %s", name,
-                      mfrt_dtype_name(t->dtype));
-  return check.shape(t, name, Dims{n});
+  return checkDeviceTensor(check, t, name) &&
+         checkCountShape(check, t, name, n);
 }
 
 /// The counts of a validated count tensor, as int64 on the host.
@@ -86,32 +80,7 @@ mfrt_status checkRecvCounts(mfrt_comm_group *group, const char *fn,
   }
   if (s != MFRT_OK)
     return s;
-  bool same = expect == recv;
-  int64_t failing =
-      firstFailingRank(group->comm, !same, group->rank, &s, fn, group);
-  if (s != MFRT_OK || failing < 0)
-    return s;
-  if (!same) {
-    char got[512] = "[", want[512] = "[";
-    for (int64_t j = 0; j < n && j < 64; ++j) {
-      size_t g = std::strlen(got), w = std::strlen(want);
-      std::snprintf(got + g, sizeof(got) - g, "%s%lld", j ? ", " : "",
-                    static_cast<long long>(recv[j]));
-      std::snprintf(want + w, sizeof(want) - w, "%s%lld", j ? ", " : "",
-                    static_cast<long long>(expect[j]));
-    }
-    std::strncat(got, "]", sizeof(got) - std::strlen(got) - 1);
-    std::strncat(want, "]", sizeof(want) - std::strlen(want) - 1);
-    return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "%s: group '%s': recv_counts %s on member %lld differ "
-                    "from the rows its peers send %s (MOEFOLD_COMM_CHECK)",
-                    fn, group->name.c_str(), got,
-                    static_cast<long long>(group->rank), want);
-  }
-  return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                  "%s: group '%s': member %lld passed recv_counts that "
-                  "differ from the rows its peers send (MOEFOLD_COMM_CHECK)",
-                  fn, group->name.c_str(), static_cast<long long>(failing));
+  return agreeOnRecvCounts(group, fn, recv.data(), expect.data());
 }
 
 } // namespace
@@ -160,17 +129,8 @@ extern "C" mfrt_status mfrt_comm_all_to_all(mfrt_comm_group *group,
       !checkCountTensor(check, send_counts, "send_counts", group->size) ||
       !checkCountTensor(check, recv_counts, "recv_counts", group->size))
     return check.status();
-  if (!check.rankAtLeast(send, "send", 1) ||
-      !check.rankAtLeast(recv, "recv", 1))
-    return check.status();
-  if (recv->dtype != send->dtype) {
-    check.fail("recv: dtype %s differs from send's %s",
-               mfrt_dtype_name(recv->dtype), mfrt_dtype_name(send->dtype));
-    return check.status();
-  }
-  Dims rowShape = Dims::of(send);
-  rowShape.d[0] = -1;
-  if (!check.shape(recv, "recv", rowShape))
+  Dims rowShape;
+  if (!checkRows(check, send, recv, &rowShape))
     return check.status();
   int64_t n = group->size;
   std::vector<int64_t> sc, rc;
@@ -196,13 +156,7 @@ extern "C" mfrt_status mfrt_comm_all_to_all(mfrt_comm_group *group,
   for (int32_t i = 1; i < send->rank; ++i)
     rowBytes *= send->shape[i];
 
-  char what[320], dims[256];
-  formatDims(rowShape, dims, sizeof(dims));
-  std::snprintf(what, sizeof(what), "%s rows %s", mfrt_dtype_name(send->dtype),
-                dims);
-  Signature sig;
-  sig.add(MFRT_COMM_ALL_TO_ALL).addShape(send, 0);
-  s = checkConsistent(group, fn, sig, what);
+  s = consistentAllToAll(group, fn, send, rowShape);
   if (s == MFRT_OK && state().consistencyChecks)
     s = checkRecvCounts(group, fn, sc, rc);
   if (s != MFRT_OK)

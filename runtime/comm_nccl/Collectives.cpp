@@ -11,33 +11,18 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Collectives.h"
+#include "CollectiveChecks.h"
 #include "MpiBackend.h"
 #include "Nccl.h"
 #include "Plan.h"
 
 #include "../cuda/Context.h"
 
-#include <cstdarg>
-#include <cstdio>
-
 using namespace mfrt;
 using namespace mfrt::comm;
 using namespace mfrt::nccl;
 
 namespace {
-
-const char *opName(mfrt_reduce_op op) {
-  switch (enumValue(op)) {
-  case MFRT_REDUCE_SUM:
-    return "sum";
-  case MFRT_REDUCE_AVG:
-    return "avg";
-  case MFRT_REDUCE_MAX:
-    return "max";
-  }
-  return "?";
-}
 
 ncclRedOp_t ncclOp(mfrt_reduce_op op) {
   switch (enumValue(op)) {
@@ -59,33 +44,6 @@ bool checkReduceOp(ArgChecker &check, mfrt_reduce_op op, mfrt_dtype dtype) {
     return check.fail("op avg needs a float dtype (f32, f64, bf16), got %s",
                       mfrt_dtype_name(dtype));
   return true;
-}
-
-bool checkDim(ArgChecker &check, const mfrt_tensor *t, const char *name,
-              int64_t dim) {
-  if (t->rank < 1)
-    return check.fail("%s: expected rank >= 1 to split along a dimension, "
-                      "got a scalar",
-                      name);
-  if (dim < 0 || dim >= t->rank)
-    return check.fail("dim: %lld is outside [0, %d) for %s of rank %d",
-                      static_cast<long long>(dim), t->rank, name, t->rank);
-  return true;
-}
-
-/// "f32 [4, 3]" followed by the printf-style suffix, for messages.
-[[gnu::format(printf, 4, 5)]] void describe(const mfrt_tensor *t, char *buf,
-                                            size_t size, const char *suffix,
-                                            ...) {
-  char dims[256];
-  formatDims(Dims::of(t), dims, sizeof(dims));
-  int used = std::snprintf(buf, size, "%s %s", mfrt_dtype_name(t->dtype), dims);
-  if (used < 0 || static_cast<size_t>(used) >= size)
-    return;
-  va_list args;
-  va_start(args, suffix);
-  std::vsnprintf(buf + used, size - used, suffix, args);
-  va_end(args);
 }
 
 /// Runs the strided copies of a gather's unpack or a scatter's pack.
@@ -121,22 +79,10 @@ extern "C" mfrt_status mfrt_comm_all_reduce(mfrt_comm_group *group,
       (in && !checkDeviceTensor(check, in, "in")) ||
       !checkReduceOp(check, op, out->dtype))
     return check.status();
+  if (!checkAllReduceInput(check, in, out))
+    return check.status();
   bool inPlace = !in || in->data == out->data;
-  if (in) {
-    if (in->dtype != out->dtype)
-      check.fail("in: dtype %s differs from out's %s",
-                 mfrt_dtype_name(in->dtype), mfrt_dtype_name(out->dtype));
-    if (check.shape(in, "in", Dims::of(out)) && !inPlace && overlaps(in, out))
-      check.fail("in and out overlap without being the same buffer");
-    if (check.status() != MFRT_OK)
-      return check.status();
-  }
-  char what[320];
-  describe(out, what, sizeof(what), " op=%s", opName(op));
-  mfrt_status s = checkConsistent(
-      group, fn,
-      Signature().add(MFRT_COMM_ALL_REDUCE).addShape(out).add(enumValue(op)),
-      what);
+  mfrt_status s = consistentAllReduce(group, fn, out, op);
   if (s != MFRT_OK)
     return s;
   if (numel(out) > 0)
@@ -158,27 +104,12 @@ extern "C" mfrt_status mfrt_comm_all_gather(mfrt_comm_group *group,
   const char *fn = "mfrt_comm_all_gather";
   ArgChecker check(fn);
   if (!checkGroup(check, group) || !checkDeviceTensor(check, in, "in") ||
-      !checkDeviceTensor(check, out, "out") || !checkDim(check, in, "in", dim))
+      !checkDeviceTensor(check, out, "out") ||
+      !checkAllGatherArgs(check, in, out, dim, group->size))
     return check.status();
   int32_t d = static_cast<int32_t>(dim);
   int64_t n = group->size;
-  if (out->dtype != in->dtype)
-    check.fail("out: dtype %s differs from in's %s",
-               mfrt_dtype_name(out->dtype), mfrt_dtype_name(in->dtype));
-  Dims expected = Dims::of(in);
-  expected.d[d] *= n;
-  if (!check.shape(out, "out", expected))
-    return check.status();
-  if (overlaps(in, out))
-    check.fail("in and out overlap");
-  if (check.status() != MFRT_OK)
-    return check.status();
-
-  char what[320];
-  describe(in, what, sizeof(what), " dim=%lld", static_cast<long long>(dim));
-  mfrt_status s = checkConsistent(
-      group, fn, Signature().add(MFRT_COMM_ALL_GATHER).addShape(in).add(dim),
-      what);
+  mfrt_status s = consistentAllGather(group, fn, in, dim);
   if (s != MFRT_OK)
     return s;
 
@@ -215,39 +146,12 @@ extern "C" mfrt_status mfrt_comm_reduce_scatter(mfrt_comm_group *group,
   ArgChecker check(fn);
   if (!checkGroup(check, group) || !checkDeviceTensor(check, in, "in") ||
       !checkDeviceTensor(check, out, "out") ||
-      !checkReduceOp(check, op, in->dtype) || !checkDim(check, in, "in", dim))
+      !checkReduceOp(check, op, in->dtype) ||
+      !checkReduceScatterArgs(check, in, out, dim, group->size))
     return check.status();
   int32_t d = static_cast<int32_t>(dim);
   int64_t n = group->size;
-  if (in->shape[d] % n != 0) {
-    check.fail("in: extent %lld of dim %lld is not divisible by the group "
-               "size %lld",
-               static_cast<long long>(in->shape[d]),
-               static_cast<long long>(dim), static_cast<long long>(n));
-    return check.status();
-  }
-  if (out->dtype != in->dtype)
-    check.fail("out: dtype %s differs from in's %s",
-               mfrt_dtype_name(out->dtype), mfrt_dtype_name(in->dtype));
-  Dims expected = Dims::of(in);
-  expected.d[d] /= n;
-  if (!check.shape(out, "out", expected))
-    return check.status();
-  if (overlaps(in, out))
-    check.fail("in and out overlap");
-  if (check.status() != MFRT_OK)
-    return check.status();
-
-  char what[320];
-  describe(in, what, sizeof(what), " dim=%lld op=%s",
-           static_cast<long long>(dim), opName(op));
-  mfrt_status s = checkConsistent(group, fn,
-                                  Signature()
-                                      .add(MFRT_COMM_REDUCE_SCATTER)
-                                      .addShape(in)
-                                      .add(dim)
-                                      .add(enumValue(op)),
-                                  what);
+  mfrt_status s = consistentReduceScatter(group, fn, in, dim, op);
   if (s != MFRT_OK)
     return s;
 
@@ -279,19 +183,10 @@ extern "C" mfrt_status mfrt_comm_broadcast(mfrt_comm_group *group,
                                            const mfrt_tensor *t, int64_t root) {
   const char *fn = "mfrt_comm_broadcast";
   ArgChecker check(fn);
-  if (!checkGroup(check, group) || !checkDeviceTensor(check, t, "t"))
+  if (!checkGroup(check, group) || !checkDeviceTensor(check, t, "t") ||
+      !checkRoot(check, root, group->size))
     return check.status();
-  if (root < 0 || root >= group->size) {
-    check.fail("root: %lld is outside the group positions [0, %lld)",
-               static_cast<long long>(root),
-               static_cast<long long>(group->size));
-    return check.status();
-  }
-  char what[320];
-  describe(t, what, sizeof(what), " root=%lld", static_cast<long long>(root));
-  mfrt_status s = checkConsistent(
-      group, fn, Signature().add(MFRT_COMM_BROADCAST).addShape(t).add(root),
-      what);
+  mfrt_status s = consistentBroadcast(group, fn, t, root);
   if (s != MFRT_OK)
     return s;
   if (numel(t) > 0)
