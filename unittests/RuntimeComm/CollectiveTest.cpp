@@ -20,24 +20,6 @@ namespace {
 
 int64_t value(int64_t rank, int64_t j) { return (rank + 1) * 1000 + j; }
 
-/// Flat row-major index <-> multi-index.
-std::vector<int64_t> unflatten(int64_t flat,
-                               const std::vector<int64_t> &shape) {
-  std::vector<int64_t> idx(shape.size());
-  for (size_t i = shape.size(); i-- > 0;) {
-    idx[i] = flat % shape[i];
-    flat /= shape[i];
-  }
-  return idx;
-}
-int64_t flatten(const std::vector<int64_t> &idx,
-                const std::vector<int64_t> &shape) {
-  int64_t flat = 0;
-  for (size_t i = 0; i < shape.size(); ++i)
-    flat = flat * shape[i] + idx[i];
-  return flat;
-}
-
 /// The reduction of value(m, j) over the members, in double.
 double reduced(const Group &members, int64_t j, mfrt_reduce_op op) {
   double sum = 0, max = -1e300;

@@ -9,44 +9,10 @@
 #include "CommTestUtil.h"
 
 #include <cstdio>
-#include <cstring>
 
 using namespace comm_test;
 
 namespace comm_test {
-
-const std::vector<TestGroup> &testGroups() {
-  static std::vector<TestGroup> groups = [] {
-    std::vector<TestGroup> out;
-    TestGroup world;
-    world.name = "world";
-    world.handle = mfrt_comm_world_group();
-    for (int64_t r = 0; r < worldSize(); ++r)
-      world.members.push_back(r);
-    world.pos = myRank();
-    out.push_back(world);
-    for (const MeshTable &mesh : meshTables()) {
-      if (mesh.world != worldSize())
-        continue;
-      for (const AxisTable &axis : mesh.axes) {
-        TestGroup g;
-        g.name = std::string(mesh.name) + "/" + axis.view + "." + axis.axis;
-        g.members = groupOf(axis, myRank());
-        for (size_t i = 0; i < g.members.size(); ++i)
-          if (g.members[i] == myRank())
-            g.pos = static_cast<int64_t>(i);
-        mfrt_status s = mfrt_comm_create_group(
-            g.name.c_str(), g.members.data(),
-            static_cast<int64_t>(g.members.size()), &g.handle);
-        if (s != MFRT_OK)
-          mfrt_comm_abort(1, mfrt_last_error());
-        out.push_back(g);
-      }
-    }
-    return out;
-  }();
-  return groups;
-}
 
 bool onAllRanks(bool ok) {
   int64_t v = ok ? 1 : 0;
@@ -75,46 +41,13 @@ bool sameOnAllRanks(const std::string &s) {
 
 } // namespace comm_test
 
-namespace {
-
-/// Prints failed assertions of a non-zero rank, prefixed with the rank.
-/// (The test's name is remembered in OnTestStart: gtest holds its own mutex
-/// while reporting a result, so current_test_info() would deadlock here.)
-class RankFailurePrinter : public ::testing::EmptyTestEventListener {
-public:
-  explicit RankFailurePrinter(int64_t rank) : rank_(rank) {}
-  void OnTestStart(const ::testing::TestInfo &info) override {
-    test_ = std::string(info.test_suite_name()) + "." + info.name();
-  }
-  void OnTestPartResult(const ::testing::TestPartResult &r) override {
-    if (!r.failed())
-      return;
-    std::fprintf(stderr, "[rank %lld] %s: %s:%d: Failure\n%s\n",
-                 static_cast<long long>(rank_), test_.c_str(),
-                 r.file_name() ? r.file_name() : "?", r.line_number(),
-                 r.message());
-    std::fflush(stderr);
-  }
-
-private:
-  int64_t rank_;
-  std::string test_ = "?";
-};
-
-} // namespace
-
 int main(int argc, char **argv) {
   if (mfrt_comm_init(&argc, &argv, 0, nullptr) != MFRT_OK) {
     std::fprintf(stderr, "mfrt_comm_init failed: %s\n", mfrt_last_error());
     return 1;
   }
   ::testing::InitGoogleTest(&argc, argv);
-  if (myRank() != 0) {
-    ::testing::TestEventListeners &listeners =
-        ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-    listeners.Append(new RankFailurePrinter(myRank()));
-  }
+  reportFullyOnRankZeroOnly();
   int rc = RUN_ALL_TESTS();
   bool allPassed = onAllRanks(rc == 0);
   if (myRank() == 0)

@@ -11,11 +11,7 @@
 #ifndef MOEFOLD_UNITTESTS_RUNTIMECOMM_COMMTESTUTIL_H
 #define MOEFOLD_UNITTESTS_RUNTIMECOMM_COMMTESTUTIL_H
 
-#include "MeshTables.h"
-
-#include "moefold_runtime/mfrt_comm.h"
-
-#include <gtest/gtest.h>
+#include "MpiTestSupport.h"
 
 #include <string>
 #include <vector>
@@ -65,39 +61,11 @@ template <typename T> struct HostTensor {
   T &operator[](int64_t i) { return v[static_cast<size_t>(i)]; }
 };
 
-inline int64_t myRank() { return mfrt_comm_rank(); }
-inline int64_t worldSize() { return mfrt_comm_world(); }
-
-/// One group of a hand-written table as this rank sees it.
-struct TestGroup {
-  std::string name; // "w8-tp2-ep4/expert.ep", or "world"
-  Group members;    // this rank's group, from the table
-  int64_t pos = 0;  // this rank's index in members
-  mfrt_comm_group *handle = nullptr;
-};
-
-/// "world" plus every axis group of every table of this world size, created
-/// (collectively) on first use.
-const std::vector<TestGroup> &testGroups();
-
 /// True on every rank iff `ok` holds on every rank.
 bool onAllRanks(bool ok);
 
 /// True iff every rank passes the same string.
 bool sameOnAllRanks(const std::string &s);
-
-/// Expects `status` and a last error containing `needle`.
-#define EXPECT_STATUS(expr, status, needle)                                    \
-  do {                                                                         \
-    mfrt_clear_last_error();                                                   \
-    mfrt_status s_ = (expr);                                                   \
-    EXPECT_EQ(s_, status) << #expr << ": " << mfrt_last_error();               \
-    EXPECT_NE(std::string(mfrt_last_error()).find(needle), std::string::npos)  \
-        << #expr << ": message was \"" << mfrt_last_error() << "\"";           \
-  } while (0)
-
-#define EXPECT_OK(expr)                                                        \
-  EXPECT_EQ((expr), MFRT_OK) << #expr << ": " << mfrt_last_error()
 
 } // namespace comm_test
 

@@ -28,22 +28,6 @@ template <typename T> double tolerance() {
   return dtypeOf<T>() == MFRT_BF16 ? 2e-2 : 1e-6;
 }
 
-std::vector<int64_t> unflatten(int64_t flat, const std::vector<int64_t> &s) {
-  std::vector<int64_t> idx(s.size());
-  for (size_t i = s.size(); i-- > 0;) {
-    idx[i] = flat % s[i];
-    flat /= s[i];
-  }
-  return idx;
-}
-int64_t flatten(const std::vector<int64_t> &idx,
-                const std::vector<int64_t> &s) {
-  int64_t flat = 0;
-  for (size_t i = 0; i < s.size(); ++i)
-    flat = flat * s[i] + idx[i];
-  return flat;
-}
-
 template <typename T>
 double reduced(const Group &members, int64_t j, mfrt_reduce_op op) {
   double sum = 0, max = -1e300;

@@ -11,7 +11,7 @@
 #ifndef MOEFOLD_UNITTESTS_RUNTIMENCCL_NCCLTESTUTIL_H
 #define MOEFOLD_UNITTESTS_RUNTIMENCCL_NCCLTESTUTIL_H
 
-#include "MeshTables.h"
+#include "MpiTestSupport.h"
 
 #include "moefold_runtime/mfrt_comm.h"
 #include "moefold_runtime/mfrt_device.h"
@@ -24,7 +24,13 @@
 
 namespace nccl_test {
 
+using comm_test::flatten;
 using comm_test::Group;
+using comm_test::myRank;
+using comm_test::TestGroup;
+using comm_test::testGroups;
+using comm_test::unflatten;
+using comm_test::worldSize;
 
 /// bf16 as raw 16-bit words (exact for the small integers the tests use).
 struct Bf16 {
@@ -97,33 +103,8 @@ template <typename T> struct DeviceTensor {
   T &operator[](int64_t i) { return host[static_cast<size_t>(i)]; }
 };
 
-inline int64_t myRank() { return mfrt_comm_rank(); }
-inline int64_t worldSize() { return mfrt_comm_world(); }
-
-struct TestGroup {
-  std::string name;
-  Group members;
-  int64_t pos = 0;
-  mfrt_comm_group *handle = nullptr;
-};
-
-/// "world" plus every axis group of every table of this world size.
-const std::vector<TestGroup> &testGroups();
-
 /// True on every rank iff `ok` holds on every rank.
 bool onAllRanks(bool ok);
-
-#define EXPECT_OK(expr)                                                        \
-  EXPECT_EQ((expr), MFRT_OK) << #expr << ": " << mfrt_last_error()
-
-#define EXPECT_STATUS(expr, status, needle)                                    \
-  do {                                                                         \
-    mfrt_clear_last_error();                                                   \
-    mfrt_status s_ = (expr);                                                   \
-    EXPECT_EQ(s_, status) << #expr << ": " << mfrt_last_error();               \
-    EXPECT_NE(std::string(mfrt_last_error()).find(needle), std::string::npos)  \
-        << #expr << ": message was \"" << mfrt_last_error() << "\"";           \
-  } while (0)
 
 } // namespace nccl_test
 

@@ -13,6 +13,7 @@
 
 #include "CommInternal.h"
 #include "MeshTables.h"
+#include "TestIndex.h"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +24,9 @@
 #include <string>
 
 using namespace mfrt::nccl;
+using comm_test::flatten;
 using comm_test::Group;
+using comm_test::unflatten;
 
 namespace {
 
@@ -92,22 +95,6 @@ TEST(NcclSplit, RankOutsideItsListTakesNoPart) {
 }
 
 //===-- gathers and scatters along a dimension ---------------------------===//
-
-std::vector<int64_t> unflatten(int64_t flat, const std::vector<int64_t> &s) {
-  std::vector<int64_t> idx(s.size());
-  for (size_t i = s.size(); i-- > 0;) {
-    idx[i] = flat % s[i];
-    flat /= s[i];
-  }
-  return idx;
-}
-int64_t flatten(const std::vector<int64_t> &idx,
-                const std::vector<int64_t> &s) {
-  int64_t flat = 0;
-  for (size_t i = 0; i < s.size(); ++i)
-    flat = flat * s[i] + idx[i];
-  return flat;
-}
 
 /// cudaMemcpy2D on host memory.
 void copy2D(char *dst, const char *src, const Copy2D &c) {
