@@ -4,7 +4,9 @@
 // backend (all_reduce, all_gather, reduce_scatter, broadcast, all_to_all on
 // host memory) are renamed too, so that the NCCL versions own the public
 // names; their shared helpers (consistency checks, overlap checks) are used
-// through Collectives.h.
+// through Collectives.h, and the argument checks both backends report the
+// same way through CollectiveChecks.h (../comm/CollectiveChecks.cpp, a
+// source of its own in both libraries).
 //
 //===----------------------------------------------------------------------===//
 
