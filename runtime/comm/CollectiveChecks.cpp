@@ -24,8 +24,8 @@ const char *opName(mfrt_reduce_op op) {
   return "?";
 }
 
-void describe(const mfrt_tensor *t, char *buf, size_t size,
-              const char *suffix, ...) {
+void describe(const mfrt_tensor *t, char *buf, size_t size, const char *suffix,
+              ...) {
   char dims[256];
   formatDims(Dims::of(t), dims, sizeof(dims));
   int used = std::snprintf(buf, size, "%s %s", mfrt_dtype_name(t->dtype), dims);
@@ -57,8 +57,8 @@ bool checkAllReduceInput(ArgChecker &check, const mfrt_tensor *in,
     return true;
   bool inPlace = in->data == out->data;
   if (in->dtype != out->dtype)
-    check.fail("in: dtype %s differs from out's %s",
-               mfrt_dtype_name(in->dtype), mfrt_dtype_name(out->dtype));
+    check.fail("in: dtype %s differs from out's %s", mfrt_dtype_name(in->dtype),
+               mfrt_dtype_name(out->dtype));
   if (check.shape(in, "in", Dims::of(out)) && !inPlace && overlaps(in, out))
     check.fail("in and out overlap without being the same buffer");
   return check.status() == MFRT_OK;
@@ -108,8 +108,8 @@ bool checkRoot(ArgChecker &check, int64_t root, int64_t n) {
   return true;
 }
 
-bool checkCountShape(ArgChecker &check, const mfrt_tensor *t,
-                     const char *name, int64_t n) {
+bool checkCountShape(ArgChecker &check, const mfrt_tensor *t, const char *name,
+                     int64_t n) {
   if (t->dtype != MFRT_I32 && t->dtype != MFRT_I64)
     return check.fail("%s: expected dtype i32 or i64, got %s", name,
                       mfrt_dtype_name(t->dtype));
@@ -145,8 +145,7 @@ mfrt_status consistentAllGather(mfrt_comm_group *g, const char *fn,
   char what[320];
   describe(in, what, sizeof(what), " dim=%lld", static_cast<long long>(dim));
   return checkConsistent(
-      g, fn, Signature().add(MFRT_COMM_ALL_GATHER).addShape(in).add(dim),
-      what);
+      g, fn, Signature().add(MFRT_COMM_ALL_GATHER).addShape(in).add(dim), what);
 }
 
 mfrt_status consistentReduceScatter(mfrt_comm_group *g, const char *fn,

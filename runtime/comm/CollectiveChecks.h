@@ -22,9 +22,8 @@ const char *opName(mfrt_reduce_op op);
 
 /// "f32 [4, 3]" followed by the printf-style `suffix` (e.g. " dim=1"), for
 /// messages that compare a collective's arguments across ranks.
-[[gnu::format(printf, 4, 5)]] void describe(const mfrt_tensor *t, char *buf,
-                                            size_t size, const char *suffix,
-                                            ...);
+[[gnu::format(printf, 4, 5)]] void
+describe(const mfrt_tensor *t, char *buf, size_t size, const char *suffix, ...);
 
 /// `dim` splits t (rank >= 1, dim in range); false after a failure.
 bool checkDim(ArgChecker &check, const mfrt_tensor *t, const char *name,
@@ -47,8 +46,8 @@ bool checkReduceScatterArgs(ArgChecker &check, const mfrt_tensor *in,
 /// broadcast's root is a position of a group of n members.
 bool checkRoot(ArgChecker &check, int64_t root, int64_t n);
 /// An all_to_all count tensor (already checked as a tensor): i32/i64 [n].
-bool checkCountShape(ArgChecker &check, const mfrt_tensor *t,
-                     const char *name, int64_t n);
+bool checkCountShape(ArgChecker &check, const mfrt_tensor *t, const char *name,
+                     int64_t n);
 /// all_to_all's rows: send and recv of rank >= 1, same dtype, recv's shape
 /// send's but for the leading extent; *rowShape = send's with d[0] = -1.
 bool checkRows(ArgChecker &check, const mfrt_tensor *send,
