@@ -16,9 +16,19 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace mfrt::test {
+
+/// The storage dtypes a kernel parity test runs for, and their names as
+/// test-name suffixes.
+inline auto storageDtypes() {
+  return ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16);
+}
+inline std::string dtypeName(const ::testing::TestParamInfo<mfrt_dtype> &i) {
+  return mfrt_dtype_name(i.param);
+}
 
 /// Points `desc` at `data` with the given dtype and shape; returns it.
 inline const mfrt_tensor *fillDesc(mfrt_tensor &desc, void *data,
