@@ -18,7 +18,7 @@
 
 #include "moefold_runtime/mfrt_ops.h"
 
-#include "../src/Support.h"
+#include "../src/OpChecks.h"
 #include "Blas.h"
 
 #include <algorithm>
@@ -29,45 +29,6 @@ using namespace mfrt;
 using namespace mfrt::cpu;
 
 namespace {
-
-struct AttnShape {
-  int64_t b, s, nq, nkv, d;
-};
-
-bool checkAttention(ArgChecker &a, const mfrt_tensor *q, const mfrt_tensor *k,
-                    const mfrt_tensor *v, int64_t numHeads, int64_t numKv,
-                    AttnShape &sh) {
-  if (!a.floatTensor(q, "q") || !a.shape(q, "q", {-1, -1, -1}) ||
-      !a.floatTensor(k, "k") || !a.floatTensor(v, "v"))
-    return false;
-  if (numHeads <= 0 || numKv <= 0)
-    return a.fail("num_heads (%lld) and num_kv_heads (%lld) must be positive",
-                  static_cast<long long>(numHeads),
-                  static_cast<long long>(numKv));
-  if (numHeads % numKv != 0)
-    return a.fail("num_heads (%lld) is not a multiple of num_kv_heads (%lld)",
-                  static_cast<long long>(numHeads),
-                  static_cast<long long>(numKv));
-  if (q->shape[2] % numHeads != 0 || q->shape[2] == 0)
-    return a.fail("q: last extent %lld is not a positive multiple of "
-                  "num_heads (%lld)",
-                  static_cast<long long>(q->shape[2]),
-                  static_cast<long long>(numHeads));
-  sh = {q->shape[0], q->shape[1], numHeads, numKv, q->shape[2] / numHeads};
-  Dims kvDims{sh.b, sh.s, numKv * sh.d};
-  return a.shape(k, "k", kvDims) && a.shape(v, "v", kvDims);
-}
-
-bool checkRope(ArgChecker &a, double ropeTheta, const AttnShape &sh) {
-  if (!(ropeTheta >= 0) || !std::isfinite(ropeTheta))
-    return a.fail("rope_theta must be 0 (no rotary embedding) or positive "
-                  "and finite, got %g",
-                  ropeTheta);
-  if (ropeTheta > 0 && sh.d % 2 != 0)
-    return a.fail("rope_theta needs an even head dimension, got D = %lld",
-                  static_cast<long long>(sh.d));
-  return true;
-}
 
 /// cos and sin of the rotary angles, [S, D/2] each: position p, pair i
 /// turns by p * theta^(-2i/D). Computed in double.
@@ -346,16 +307,6 @@ mfrt_status attentionQKNormBwd(const T *q, const T *k, const T *v,
   return MFRT_OK;
 }
 
-bool checkQKNorm(ArgChecker &a, const mfrt_tensor *qNorm,
-                 const mfrt_tensor *kNorm, double eps, const AttnShape &sh) {
-  if (!a.floatTensor(qNorm, "q_norm") || !a.shape(qNorm, "q_norm", {sh.d}) ||
-      !a.floatTensor(kNorm, "k_norm") || !a.shape(kNorm, "k_norm", {sh.d}))
-    return false;
-  if (!(eps > 0) || !std::isfinite(eps))
-    return a.fail("epsilon must be positive and finite, got %g", eps);
-  return true;
-}
-
 } // namespace
 
 extern "C" mfrt_status
@@ -365,9 +316,8 @@ mfrt_attention_fwd(const mfrt_tensor *q, const mfrt_tensor *k,
                    const mfrt_tensor *out) {
   ArgChecker a("mfrt_attention_fwd");
   AttnShape sh;
-  if (!checkAttention(a, q, k, v, num_heads, num_kv_heads, sh) ||
-      !checkRope(a, rope_theta, sh) || !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(q)))
+  if (!checkAttentionFwd(a, q, k, v, num_heads, num_kv_heads, rope_theta, out,
+                         sh))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -384,11 +334,8 @@ mfrt_attention_bwd(const mfrt_tensor *q, const mfrt_tensor *k,
                    const mfrt_tensor *dk, const mfrt_tensor *dv) {
   ArgChecker a("mfrt_attention_bwd");
   AttnShape sh;
-  if (!checkAttention(a, q, k, v, num_heads, num_kv_heads, sh) ||
-      !checkRope(a, rope_theta, sh) || !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout", Dims::of(q)) ||
-      !a.optFloat(dq, "dq", Dims::of(q)) ||
-      !a.optFloat(dk, "dk", Dims::of(k)) || !a.optFloat(dv, "dv", Dims::of(v)))
+  if (!checkAttentionBwd(a, q, k, v, num_heads, num_kv_heads, rope_theta, dout,
+                         dq, dk, dv, sh))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -405,10 +352,8 @@ extern "C" mfrt_status mfrt_attention_qknorm_fwd(
     const mfrt_tensor *out) {
   ArgChecker a("mfrt_attention_qknorm_fwd");
   AttnShape sh;
-  if (!checkAttention(a, q, k, v, num_heads, num_kv_heads, sh) ||
-      !checkRope(a, rope_theta, sh) ||
-      !checkQKNorm(a, q_norm, k_norm, epsilon, sh) ||
-      !a.floatTensor(out, "out") || !a.shape(out, "out", Dims::of(q)))
+  if (!checkAttentionQKNormFwd(a, q, k, v, q_norm, k_norm, num_heads,
+                               num_kv_heads, rope_theta, epsilon, out, sh))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -427,15 +372,9 @@ extern "C" mfrt_status mfrt_attention_qknorm_bwd(
     const mfrt_tensor *dk_norm) {
   ArgChecker a("mfrt_attention_qknorm_bwd");
   AttnShape sh;
-  if (!checkAttention(a, q, k, v, num_heads, num_kv_heads, sh) ||
-      !checkRope(a, rope_theta, sh) ||
-      !checkQKNorm(a, q_norm, k_norm, epsilon, sh) ||
-      !a.floatTensor(dout, "dout") || !a.shape(dout, "dout", Dims::of(q)) ||
-      !a.optFloat(dq, "dq", Dims::of(q)) ||
-      !a.optFloat(dk, "dk", Dims::of(k)) ||
-      !a.optFloat(dv, "dv", Dims::of(v)) ||
-      !a.optFloat(dq_norm, "dq_norm", Dims::of(q_norm)) ||
-      !a.optFloat(dk_norm, "dk_norm", Dims::of(k_norm)))
+  if (!checkAttentionQKNormBwd(a, q, k, v, q_norm, k_norm, num_heads,
+                               num_kv_heads, rope_theta, epsilon, dout, dq, dk,
+                               dv, dq_norm, dk_norm, sh))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);

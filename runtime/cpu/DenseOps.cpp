@@ -7,7 +7,7 @@
 
 #include "moefold_runtime/mfrt_ops.h"
 
-#include "../src/Support.h"
+#include "../src/OpChecks.h"
 #include "Blas.h"
 #include "Math.h"
 
@@ -83,16 +83,6 @@ extern "C" mfrt_status mfrt_embedding_bwd(const mfrt_tensor *tokens,
 //===--- rms_norm ---------------------------------------------------------===//
 
 namespace {
-bool checkRmsNorm(ArgChecker &a, const mfrt_tensor *x, const mfrt_tensor *w,
-                  double eps) {
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x)}))
-    return false;
-  if (!(eps >= 0) || !std::isfinite(eps))
-    return a.fail("eps: expected a finite value >= 0, got %g", eps);
-  return true;
-}
-
 template <typename T> double invRms(const T *row, int64_t h, double eps) {
   double ss = 0;
   for (int64_t j = 0; j < h; ++j)
@@ -105,8 +95,7 @@ extern "C" mfrt_status mfrt_rms_norm_fwd(const mfrt_tensor *x,
                                          const mfrt_tensor *w, double eps,
                                          const mfrt_tensor *out) {
   ArgChecker a("mfrt_rms_norm_fwd");
-  if (!checkRmsNorm(a, x, w, eps) || !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(x)))
+  if (!checkRmsNormFwd(a, x, w, eps, out))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -129,9 +118,7 @@ extern "C" mfrt_status mfrt_rms_norm_bwd(const mfrt_tensor *x,
                                          const mfrt_tensor *dx,
                                          const mfrt_tensor *dw) {
   ArgChecker a("mfrt_rms_norm_bwd");
-  if (!checkRmsNorm(a, x, w, eps) || !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout", Dims::of(x)) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) || !a.optFloat(dw, "dw", Dims::of(w)))
+  if (!checkRmsNormBwd(a, x, w, eps, dout, dx, dw))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -171,10 +158,7 @@ extern "C" mfrt_status mfrt_linear_fwd(const mfrt_tensor *x,
                                        const mfrt_tensor *w,
                                        const mfrt_tensor *out) {
   ArgChecker a("mfrt_linear_fwd");
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x), -1}) ||
-      !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(x).withLast(w->shape[1])))
+  if (!checkLinearFwd(a, x, w, out))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -191,11 +175,7 @@ extern "C" mfrt_status mfrt_linear_bwd(const mfrt_tensor *x,
                                        const mfrt_tensor *dx,
                                        const mfrt_tensor *dw) {
   ArgChecker a("mfrt_linear_bwd");
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x), -1}) ||
-      !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout", Dims::of(x).withLast(w->shape[1])) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) || !a.optFloat(dw, "dw", Dims::of(w)))
+  if (!checkLinearBwd(a, x, w, dout, dx, dw))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -216,9 +196,7 @@ extern "C" mfrt_status mfrt_swiglu_fwd(const mfrt_tensor *gate,
                                        const mfrt_tensor *up,
                                        const mfrt_tensor *out) {
   ArgChecker a("mfrt_swiglu_fwd");
-  if (!a.floatTensor(gate, "gate") || !a.floatTensor(up, "up") ||
-      !a.shape(up, "up", Dims::of(gate)) || !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(gate)))
+  if (!checkSwigluFwd(a, gate, up, out))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -235,11 +213,7 @@ extern "C" mfrt_status mfrt_swiglu_bwd(const mfrt_tensor *gate,
                                        const mfrt_tensor *dgate,
                                        const mfrt_tensor *dup) {
   ArgChecker a("mfrt_swiglu_bwd");
-  if (!a.floatTensor(gate, "gate") || !a.floatTensor(up, "up") ||
-      !a.shape(up, "up", Dims::of(gate)) || !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout", Dims::of(gate)) ||
-      !a.optFloat(dgate, "dgate", Dims::of(gate)) ||
-      !a.optFloat(dup, "dup", Dims::of(gate)))
+  if (!checkSwigluBwd(a, gate, up, dout, dgate, dup))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -261,9 +235,7 @@ extern "C" mfrt_status mfrt_add_fwd(const mfrt_tensor *a_,
                                     const mfrt_tensor *b,
                                     const mfrt_tensor *out) {
   ArgChecker a("mfrt_add_fwd");
-  if (!a.floatTensor(a_, "a") || !a.floatTensor(b, "b") ||
-      !a.shape(b, "b", Dims::of(a_)) || !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(a_)))
+  if (!checkAddFwd(a, a_, b, out))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -278,8 +250,7 @@ extern "C" mfrt_status mfrt_add_bwd(const mfrt_tensor *dout,
                                     const mfrt_tensor *da,
                                     const mfrt_tensor *db) {
   ArgChecker a("mfrt_add_bwd");
-  if (!a.floatTensor(dout, "dout") || !a.optFloat(da, "da", Dims::of(dout)) ||
-      !a.optFloat(db, "db", Dims::of(dout)))
+  if (!checkAddBwd(a, dout, da, db))
     return a.status();
   size_t bytes = static_cast<size_t>(numel(dout)) *
                  mfrt_dtype_size(dout->dtype);

@@ -13,7 +13,7 @@
 
 #include "moefold_runtime/mfrt_ops.h"
 
-#include "../src/Support.h"
+#include "../src/OpChecks.h"
 #include "Blas.h"
 #include "Math.h"
 
@@ -77,38 +77,14 @@ bool checkExperts(ArgChecker &a, const mfrt_tensor *sorted,
                   const mfrt_tensor *groupSizes, const mfrt_tensor *wg,
                   const mfrt_tensor *wu, const mfrt_tensor *wd,
                   int64_t &maxGroup) {
-  if (!a.floatTensor(sorted, "sorted") ||
-      !a.shape(sorted, "sorted", {-1, -1}) ||
-      !a.indexTensor(groupSizes, "group_sizes") ||
-      !a.shape(groupSizes, "group_sizes", {-1}) ||
-      !a.floatTensor(wg, "w_gate"))
-    return false;
-  int64_t g = groupSizes->shape[0], h = sorted->shape[1];
-  if (!a.shape(wg, "w_gate", {-1, h, -1}))
-    return false;
-  int64_t e = wg->shape[0];
-  if (e == 0 || g % e != 0)
-    return a.fail("group_sizes: %lld groups is not a multiple of the %lld "
-                  "experts of w_gate",
-                  static_cast<long long>(g), static_cast<long long>(e));
-  int64_t f = wg->shape[2];
-  if (!a.floatTensor(wu, "w_up") || !a.shape(wu, "w_up", {e, h, f}) ||
-      !a.floatTensor(wd, "w_down") || !a.shape(wd, "w_down", {e, f, h}))
-    return false;
+  ExpertDims dims;
   int64_t total = 0;
+  if (!checkExpertShapes(a, sorted, groupSizes, wg, wu, wd, dims) ||
+      !checkGroupSizes(a, ptr<int32_t>(groupSizes), dims, total))
+    return false;
   maxGroup = 0;
-  for (int64_t i = 0; i < g; ++i) {
-    int32_t c = ptr<int32_t>(groupSizes)[i];
-    if (c < 0)
-      return a.fail("group_sizes: negative size %d for group %lld", c,
-                    static_cast<long long>(i));
-    total += c;
-    maxGroup = c > maxGroup ? c : maxGroup;
-  }
-  if (total > sorted->shape[0])
-    return a.fail("group_sizes: sizes sum to %lld but sorted has %lld rows",
-                  static_cast<long long>(total),
-                  static_cast<long long>(sorted->shape[0]));
+  for (int64_t i = 0; i < dims.g; ++i)
+    maxGroup = std::max<int64_t>(maxGroup, ptr<int32_t>(groupSizes)[i]);
   return true;
 }
 
@@ -198,15 +174,9 @@ extern "C" mfrt_status mfrt_peer_counts(const mfrt_tensor *counts,
                                         int64_t peers,
                                         const mfrt_tensor *out) {
   ArgChecker a("mfrt_peer_counts");
-  if (!a.indexTensor(counts, "counts") || !a.shape(counts, "counts", {-1}) ||
-      !a.indexTensor(out, "out") || !a.shape(out, "out", {peers}))
+  if (!checkPeerCounts(a, counts, peers, out))
     return a.status();
   int64_t n = counts->shape[0];
-  if (peers < 1 || n % peers != 0) {
-    a.fail("peers = %lld does not divide the %lld counts",
-           static_cast<long long>(peers), static_cast<long long>(n));
-    return a.status();
-  }
   int64_t block = n / peers;
   for (int64_t p = 0; p < peers; ++p) {
     int64_t sum = 0;
@@ -231,22 +201,6 @@ extern "C" mfrt_status mfrt_peer_counts(const mfrt_tensor *counts,
 
 //===--- shared expert ----------------------------------------------------===//
 
-namespace {
-bool checkShared(ArgChecker &a, const mfrt_tensor *x, const mfrt_tensor *wg,
-                 const mfrt_tensor *wu, const mfrt_tensor *wd,
-                 const mfrt_tensor *gate) {
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(wg, "w_gate") ||
-      !a.shape(wg, "w_gate", {lastDim(x), -1}))
-    return false;
-  int64_t h = lastDim(x), f = wg->shape[1];
-  return a.floatTensor(wu, "w_up") && a.shape(wu, "w_up", {h, f}) &&
-         a.floatTensor(wd, "w_down") && a.shape(wd, "w_down", {f, h}) &&
-         (!gate || (a.floatTensor(gate, "gate") &&
-                    a.shape(gate, "gate", {h, 1})));
-}
-} // namespace
-
 extern "C" mfrt_status mfrt_shared_expert_fwd(const mfrt_tensor *x,
                                               const mfrt_tensor *w_gate,
                                               const mfrt_tensor *w_up,
@@ -254,8 +208,7 @@ extern "C" mfrt_status mfrt_shared_expert_fwd(const mfrt_tensor *x,
                                               const mfrt_tensor *gate,
                                               const mfrt_tensor *out) {
   ArgChecker a("mfrt_shared_expert_fwd");
-  if (!checkShared(a, x, w_gate, w_up, w_down, gate) ||
-      !a.floatTensor(out, "out") || !a.shape(out, "out", Dims::of(x)))
+  if (!checkSharedExpertFwd(a, x, w_gate, w_up, w_down, gate, out))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -285,18 +238,8 @@ extern "C" mfrt_status mfrt_shared_expert_bwd(
     const mfrt_tensor *dw_gate, const mfrt_tensor *dw_up,
     const mfrt_tensor *dw_down, const mfrt_tensor *dgate) {
   ArgChecker a("mfrt_shared_expert_bwd");
-  if (!checkShared(a, x, w_gate, w_up, w_down, gate) ||
-      !a.floatTensor(dout, "dout") || !a.shape(dout, "dout", Dims::of(x)) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) ||
-      !a.optFloat(dw_gate, "dw_gate", Dims::of(w_gate)) ||
-      !a.optFloat(dw_up, "dw_up", Dims::of(w_up)) ||
-      !a.optFloat(dw_down, "dw_down", Dims::of(w_down)))
-    return a.status();
-  if (dgate && !gate) {
-    a.fail("dgate: given but the shared expert has no gate");
-    return a.status();
-  }
-  if (gate && !a.optFloat(dgate, "dgate", Dims::of(gate)))
+  if (!checkSharedExpertBwd(a, x, w_gate, w_up, w_down, gate, dout, dx,
+                            dw_gate, dw_up, dw_down, dgate))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);

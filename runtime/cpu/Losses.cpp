@@ -2,32 +2,13 @@
 
 #include "moefold_runtime/mfrt_ops.h"
 
-#include "../src/Support.h"
+#include "../src/OpChecks.h"
 
 #include <cmath>
 
 using namespace mfrt;
 
 namespace {
-
-bool checkAux(ArgChecker &a, const mfrt_tensor *probs,
-              const mfrt_tensor *indices, double coeff) {
-  if (!a.floatTensor(probs, "probs") || !a.rankAtLeast(probs, "probs", 1) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(probs).withLast(-1)))
-    return false;
-  if (!std::isfinite(coeff))
-    return a.fail("coeff: expected a finite value, got %g", coeff);
-  int64_t e = lastDim(probs);
-  const int32_t *idx = ptr<int32_t>(indices);
-  for (int64_t i = 0; i < numel(indices); ++i)
-    if (idx[i] < 0 || idx[i] >= e)
-      return a.fail("indices: value %d at flat position %lld is outside "
-                    "[0, %lld)",
-                    idx[i], static_cast<long long>(i),
-                    static_cast<long long>(e));
-  return true;
-}
 
 /// f_e = fraction of the T*K routed copies that went to expert e.
 bool routedFractions(const mfrt_tensor *indices, int64_t e, Buffer<double> &f) {
@@ -40,25 +21,6 @@ bool routedFractions(const mfrt_tensor *indices, int64_t e, Buffer<double> &f) {
     f[ptr<int32_t>(indices)[i]] += 1;
   for (int64_t j = 0; j < e; ++j)
     f[j] = n ? f[j] / double(n) : 0.0;
-  return true;
-}
-
-bool checkCrossEntropy(ArgChecker &a, const mfrt_tensor *logits,
-                       const mfrt_tensor *targets, int64_t numTokens) {
-  if (!a.floatTensor(logits, "logits") ||
-      !a.rankAtLeast(logits, "logits", 1) ||
-      !a.indexTensor(targets, "targets") ||
-      !a.shape(targets, "targets", Dims::of(logits).dropLast()))
-    return false;
-  int64_t v = lastDim(logits);
-  const int32_t *tg = ptr<int32_t>(targets);
-  for (int64_t i = 0; i < numel(targets); ++i)
-    if (tg[i] < 0 || tg[i] >= v)
-      return a.fail("targets: value %d at flat position %lld is outside "
-                    "[0, %lld)",
-                    tg[i], static_cast<long long>(i),
-                    static_cast<long long>(v));
-  (void)numTokens;
   return true;
 }
 
@@ -80,7 +42,9 @@ extern "C" mfrt_status mfrt_aux_loss_fwd(const mfrt_tensor *probs,
                                          double coeff,
                                          const mfrt_tensor *loss) {
   ArgChecker a("mfrt_aux_loss_fwd");
-  if (!checkAux(a, probs, indices, coeff) || !a.floatScalar(loss, "loss"))
+  if (!checkAux(a, probs, indices, coeff) ||
+      !checkIndexRange(a, indices, "indices", lastDim(probs)) ||
+      !a.floatScalar(loss, "loss"))
     return a.status();
   int64_t e = lastDim(probs), t = rows(probs);
   Buffer<double> f(e);
@@ -103,7 +67,9 @@ extern "C" mfrt_status mfrt_aux_loss_bwd(const mfrt_tensor *probs,
                                          const mfrt_tensor *dloss,
                                          const mfrt_tensor *dprobs) {
   ArgChecker a("mfrt_aux_loss_bwd");
-  if (!checkAux(a, probs, indices, coeff) || !a.floatScalar(dloss, "dloss") ||
+  if (!checkAux(a, probs, indices, coeff) ||
+      !checkIndexRange(a, indices, "indices", lastDim(probs)) ||
+      !a.floatScalar(dloss, "dloss") ||
       !a.optFloat(dprobs, "dprobs", Dims::of(probs)))
     return a.status();
   if (!dprobs)
@@ -128,7 +94,8 @@ extern "C" mfrt_status mfrt_cross_entropy_fwd(const mfrt_tensor *logits,
                                               int64_t num_tokens,
                                               const mfrt_tensor *loss) {
   ArgChecker a("mfrt_cross_entropy_fwd");
-  if (!checkCrossEntropy(a, logits, targets, num_tokens) ||
+  if (!checkCrossEntropy(a, logits, targets) ||
+      !checkIndexRange(a, targets, "targets", lastDim(logits)) ||
       !a.floatScalar(loss, "loss"))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
@@ -151,7 +118,8 @@ extern "C" mfrt_status mfrt_cross_entropy_bwd(const mfrt_tensor *logits,
                                               const mfrt_tensor *dloss,
                                               const mfrt_tensor *dlogits) {
   ArgChecker a("mfrt_cross_entropy_bwd");
-  if (!checkCrossEntropy(a, logits, targets, num_tokens) ||
+  if (!checkCrossEntropy(a, logits, targets) ||
+      !checkIndexRange(a, targets, "targets", lastDim(logits)) ||
       !a.floatScalar(dloss, "dloss") ||
       !a.optFloat(dlogits, "dlogits", Dims::of(logits)))
     return a.status();
@@ -183,24 +151,6 @@ extern "C" mfrt_status mfrt_cross_entropy_bwd(const mfrt_tensor *logits,
 // computed from them.
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// logits [..., Vl] float with Vl > 0 and `stat` [...] of the same float
-/// type (`statName` for messages).
-bool checkVocabStat(ArgChecker &a, const mfrt_tensor *logits,
-                    const mfrt_tensor *stat, const char *statName) {
-  if (!a.floatTensor(logits, "logits") ||
-      !a.rankAtLeast(logits, "logits", 1) ||
-      !a.floatTensor(stat, statName) ||
-      !a.shape(stat, statName, Dims::of(logits).dropLast()))
-    return false;
-  if (lastDim(logits) == 0)
-    return a.fail("logits: the vocabulary shard is empty");
-  return true;
-}
-
-} // namespace
-
 extern "C" mfrt_status mfrt_vocab_max_fwd(const mfrt_tensor *logits,
                                           const mfrt_tensor *max) {
   ArgChecker a("mfrt_vocab_max_fwd");
@@ -224,8 +174,7 @@ extern "C" mfrt_status mfrt_vocab_sumexp_fwd(const mfrt_tensor *logits,
                                              const mfrt_tensor *max,
                                              const mfrt_tensor *sumexp) {
   ArgChecker a("mfrt_vocab_sumexp_fwd");
-  if (!checkVocabStat(a, logits, max, "max") ||
-      !checkVocabStat(a, logits, sumexp, "sumexp"))
+  if (!checkVocabSumexpFwd(a, logits, max, sumexp))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -247,17 +196,9 @@ extern "C" mfrt_status mfrt_vocab_target_logit_fwd(const mfrt_tensor *logits,
                                                    int64_t vocab,
                                                    const mfrt_tensor *out) {
   ArgChecker a("mfrt_vocab_target_logit_fwd");
-  if (!checkVocabStat(a, logits, out, "out") ||
-      !a.indexTensor(targets, "targets") ||
-      !a.shape(targets, "targets", Dims::of(logits).dropLast()))
+  if (!checkVocabTargetLogitFwd(a, logits, targets, offset, vocab, out))
     return a.status();
   int64_t t = rows(logits), v = lastDim(logits);
-  if (offset < 0 || offset + v > vocab) {
-    a.fail("the shard [%lld, %lld) is not inside the vocabulary [0, %lld)",
-           static_cast<long long>(offset), static_cast<long long>(offset + v),
-           static_cast<long long>(vocab));
-    return a.status();
-  }
   const int32_t *tg = ptr<int32_t>(targets);
   for (int64_t i = 0; i < t; ++i)
     if (tg[i] < 0 || tg[i] >= vocab) {
@@ -280,11 +221,7 @@ mfrt_vocab_cross_entropy_fwd(const mfrt_tensor *max, const mfrt_tensor *sumexp,
                              const mfrt_tensor *target_logit,
                              int64_t num_tokens, const mfrt_tensor *loss) {
   ArgChecker a("mfrt_vocab_cross_entropy_fwd");
-  if (!a.floatTensor(max, "max") || !a.floatTensor(sumexp, "sumexp") ||
-      !a.shape(sumexp, "sumexp", Dims::of(max)) ||
-      !a.floatTensor(target_logit, "target_logit") ||
-      !a.shape(target_logit, "target_logit", Dims::of(max)) ||
-      !a.floatScalar(loss, "loss"))
+  if (!checkVocabCrossEntropyFwd(a, max, sumexp, target_logit, loss))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     using T = decltype(tag);
@@ -304,18 +241,9 @@ extern "C" mfrt_status mfrt_vocab_cross_entropy_bwd(
     const mfrt_tensor *max, const mfrt_tensor *sumexp, const mfrt_tensor *dloss,
     int64_t num_tokens, const mfrt_tensor *dlogits) {
   ArgChecker a("mfrt_vocab_cross_entropy_bwd");
-  if (!checkVocabStat(a, logits, max, "max") ||
-      !checkVocabStat(a, logits, sumexp, "sumexp") ||
-      !a.indexTensor(targets, "targets") ||
-      !a.shape(targets, "targets", Dims::of(logits).dropLast()) ||
-      !a.floatScalar(dloss, "dloss") ||
-      !a.optFloat(dlogits, "dlogits", Dims::of(logits)))
+  if (!checkVocabCrossEntropyBwd(a, logits, targets, offset, max, sumexp, dloss,
+                                 dlogits))
     return a.status();
-  if (offset < 0) {
-    a.fail("offset: expected a non-negative vocabulary offset, got %lld",
-           static_cast<long long>(offset));
-    return a.status();
-  }
   if (!dlogits)
     return MFRT_OK;
   return dispatchFloat(a.floatType(), [&](auto tag) {

@@ -8,10 +8,9 @@
 
 #include "moefold_runtime/mfrt_optim.h"
 
-#include "../src/Support.h"
+#include "../src/OpChecks.h"
 
 #include <cmath>
-#include <cstdio>
 
 using namespace mfrt;
 
@@ -68,10 +67,8 @@ template <typename T> struct AdamW {
 
 extern "C" mfrt_status mfrt_sum_squares(const mfrt_tensor *g, double *acc) {
   ArgChecker a("mfrt_sum_squares");
-  if (!a.floatTensor(g, "g"))
+  if (!checkSumSquares(a, g, acc))
     return a.status();
-  if (!acc)
-    return setError(MFRT_ERROR_INVALID_ARGUMENT, "mfrt_sum_squares: NULL acc");
   *acc += sumSquaresOf(g);
   return MFRT_OK;
 }
@@ -79,17 +76,7 @@ extern "C" mfrt_status mfrt_sum_squares(const mfrt_tensor *g, double *acc) {
 extern "C" mfrt_status mfrt_global_norm(const mfrt_tensor *const *grads,
                                         int64_t count, const mfrt_tensor *out) {
   ArgChecker a("mfrt_global_norm");
-  if (count < 0 || (count > 0 && !grads))
-    return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "mfrt_global_norm: bad gradient list (count %lld)",
-                    static_cast<long long>(count));
-  char name[32];
-  for (int64_t i = 0; i < count; ++i) {
-    std::snprintf(name, sizeof(name), "grads[%lld]", static_cast<long long>(i));
-    if (!a.floatTensor(grads[i], name))
-      return a.status();
-  }
-  if (!a.floatScalar(out, "out"))
+  if (!checkGlobalNorm(a, grads, count, out))
     return a.status();
   double s = 0;
   for (int64_t i = 0; i < count; ++i)
@@ -102,19 +89,7 @@ extern "C" mfrt_status mfrt_global_norm(const mfrt_tensor *const *grads,
 
 extern "C" mfrt_status mfrt_clip_scale(double norm, double max_norm,
                                        double *scale, int32_t *apply) {
-  if (!scale || !apply)
-    return setError(MFRT_ERROR_INVALID_ARGUMENT, "mfrt_clip_scale: NULL %s",
-                    scale ? "apply" : "scale");
-  if (std::isnan(max_norm))
-    return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "mfrt_clip_scale: max_norm is NaN");
-  *apply = isFinite(norm) ? 1 : 0;
-  *scale = 1.0;
-  if (*apply && max_norm > 0) {
-    double s = max_norm / (norm + 1e-6);
-    *scale = s < 1.0 ? s : 1.0;
-  }
-  return MFRT_OK;
+  return clipScale("mfrt_clip_scale", norm, max_norm, scale, apply);
 }
 
 extern "C" mfrt_status mfrt_sgd_step(const mfrt_tensor *param,
@@ -123,10 +98,7 @@ extern "C" mfrt_status mfrt_sgd_step(const mfrt_tensor *param,
                                      double weight_decay,
                                      const mfrt_tensor *new_param) {
   ArgChecker a("mfrt_sgd_step");
-  if (!a.floatTensor(param, "param") || !a.floatTensor(grad, "grad") ||
-      !a.shape(grad, "grad", Dims::of(param)) ||
-      !a.floatTensor(new_param, "new_param") ||
-      !a.shape(new_param, "new_param", Dims::of(param)))
+  if (!checkSgdStep(a, param, grad, new_param))
     return a.status();
   if (!isFinite(lr) || !isFinite(weight_decay)) {
     a.fail("lr and weight_decay must be finite (got %g, %g)", lr, weight_decay);
@@ -157,16 +129,7 @@ mfrt_adamw_step(const mfrt_tensor *param, const mfrt_tensor *grad,
                 const mfrt_tensor *new_param, const mfrt_tensor *new_m,
                 const mfrt_tensor *new_v) {
   ArgChecker a("mfrt_adamw_step");
-  Dims d;
-  if (!a.floatTensor(param, "param"))
-    return a.status();
-  d = Dims::of(param);
-  if (!a.floatTensor(grad, "grad") || !a.shape(grad, "grad", d) ||
-      !a.floatTensor(m, "m") || !a.shape(m, "m", d) || !a.floatTensor(v, "v") ||
-      !a.shape(v, "v", d) || !a.floatTensor(new_param, "new_param") ||
-      !a.shape(new_param, "new_param", d) || !a.floatTensor(new_m, "new_m") ||
-      !a.shape(new_m, "new_m", d) || !a.floatTensor(new_v, "new_v") ||
-      !a.shape(new_v, "new_v", d))
+  if (!checkAdamwStep(a, param, grad, m, v, new_param, new_m, new_v))
     return a.status();
   if (!(step >= 1) || !isFinite(step)) {
     a.fail("step: expected a finite value >= 1 (steps count from 1), "

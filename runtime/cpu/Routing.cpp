@@ -8,7 +8,7 @@
 
 #include "moefold_runtime/mfrt_ops.h"
 
-#include "../src/Support.h"
+#include "../src/OpChecks.h"
 #include "Blas.h"
 #include "Math.h"
 
@@ -20,25 +20,10 @@ using namespace mfrt::cpu;
 
 namespace {
 
-bool checkNumExperts(ArgChecker &a, int64_t e) {
-  if (e <= 0 || e > INT32_MAX)
-    return a.fail("num_experts: expected a positive count, got %lld",
-                  static_cast<long long>(e));
-  return true;
-}
-
 /// Every index in [0, numExperts); names the first offending position.
 bool checkIndices(ArgChecker &a, const mfrt_tensor *indices,
                   int64_t numExperts) {
-  const int32_t *idx = ptr<int32_t>(indices);
-  int64_t n = numel(indices);
-  for (int64_t i = 0; i < n; ++i)
-    if (idx[i] < 0 || idx[i] >= numExperts)
-      return a.fail("indices: value %d at flat position %lld is outside "
-                    "[0, %lld)",
-                    idx[i], static_cast<long long>(i),
-                    static_cast<long long>(numExperts));
-  return true;
+  return checkIndexRange(a, indices, "indices", numExperts);
 }
 
 /// rows[i] = position of flat copy i in expert-sorted order; counts[e] = rows
@@ -80,27 +65,6 @@ struct Permutation {
 };
 
 //===--- router -----------------------------------------------------------===//
-
-/// The scoring argument as a plain int: C callers may pass any value, and
-/// loading an out-of-range enum value is undefined in C++.
-int rawScoring(const mfrt_router_scoring &scoring) {
-  int raw;
-  static_assert(sizeof(raw) == sizeof(scoring), "enum is int-sized");
-  std::memcpy(&raw, &scoring, sizeof(raw));
-  return raw;
-}
-
-bool checkRouterCommon(ArgChecker &a, const mfrt_tensor *x,
-                       const mfrt_tensor *w, int scoring) {
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x), -1}))
-    return false;
-  if (w->shape[1] <= 0)
-    return a.fail("w: expected at least one expert column");
-  if (scoring != MFRT_SCORING_SOFTMAX && scoring != MFRT_SCORING_SIGMOID)
-    return a.fail("scoring: unknown scoring function %d", scoring);
-  return true;
-}
 
 template <typename T>
 void routerFwd(const mfrt_tensor *x, const mfrt_tensor *w,
@@ -221,23 +185,9 @@ mfrt_router_fwd(const mfrt_tensor *x, const mfrt_tensor *w,
                 const mfrt_tensor *indices, const mfrt_tensor *probs) {
   ArgChecker a("mfrt_router_fwd");
   int score = rawScoring(scoring);
-  if (!checkRouterCommon(a, x, w, score))
+  if (!checkRouterFwd(a, x, w, bias, score, top_k, scores, indices, probs))
     return a.status();
   int64_t e = w->shape[1];
-  if (top_k < 1 || top_k > e) {
-    a.fail("top_k: expected a value in [1, %lld], got %lld",
-           static_cast<long long>(e), static_cast<long long>(top_k));
-    return a.status();
-  }
-  if ((bias && (!a.floatTensor(bias, "bias") ||
-                !a.shape(bias, "bias", {e}))) ||
-      !a.floatTensor(scores, "scores") ||
-      !a.shape(scores, "scores", Dims::of(x).withLast(top_k)) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(top_k)) ||
-      !a.floatTensor(probs, "probs") ||
-      !a.shape(probs, "probs", Dims::of(x).withLast(e)))
-    return a.status();
   Buffer<bool> taken(e);
   if (!taken.ok())
     return outOfMemory(a.fn());
@@ -257,17 +207,8 @@ mfrt_router_bwd(const mfrt_tensor *x, const mfrt_tensor *w,
                 const mfrt_tensor *dx, const mfrt_tensor *dw) {
   ArgChecker a("mfrt_router_bwd");
   int score = rawScoring(scoring);
-  if (!checkRouterCommon(a, x, w, score))
-    return a.status();
-  int64_t e = w->shape[1];
-  if (!a.floatTensor(probs, "probs") ||
-      !a.shape(probs, "probs", Dims::of(x).withLast(e)) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
-      !checkIndices(a, indices, e) || !a.floatTensor(dscores, "dscores") ||
-      !a.shape(dscores, "dscores", Dims::of(indices)) ||
-      !a.optFloat(dprobs, "dprobs", Dims::of(probs)) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) || !a.optFloat(dw, "dw", Dims::of(w)))
+  if (!checkRouterBwd(a, x, w, score, probs, indices, dscores, dprobs, dx, dw,
+                      checkIndices))
     return a.status();
   return dispatchFloat(a.floatType(), [&](auto tag) {
     return routerBwd<decltype(tag)>(x, w, score == MFRT_SCORING_SOFTMAX,
@@ -284,15 +225,8 @@ extern "C" mfrt_status mfrt_dispatch_fwd(const mfrt_tensor *x,
                                          const mfrt_tensor *sorted,
                                          const mfrt_tensor *group_sizes) {
   ArgChecker a("mfrt_dispatch_fwd");
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
-      !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.floatTensor(sorted, "sorted") ||
-      !a.shape(sorted, "sorted", {numel(indices), lastDim(x)}) ||
-      !a.indexTensor(group_sizes, "group_sizes") ||
-      !a.shape(group_sizes, "group_sizes", {num_experts}))
+  if (!checkDispatchFwd(a, x, indices, false, nullptr, num_experts, sorted,
+                        group_sizes, checkIndices))
     return a.status();
   Permutation perm(indices, num_experts);
   if (!perm.ok())
@@ -315,13 +249,7 @@ extern "C" mfrt_status mfrt_dispatch_bwd(const mfrt_tensor *indices,
                                          const mfrt_tensor *dsorted,
                                          const mfrt_tensor *dx) {
   ArgChecker a("mfrt_dispatch_bwd");
-  if (!a.indexTensor(indices, "indices") ||
-      !a.rankAtLeast(indices, "indices", 1) ||
-      !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.floatTensor(dsorted, "dsorted") ||
-      !a.shape(dsorted, "dsorted", {numel(indices), -1}) ||
-      !a.optFloat(dx, "dx", Dims::of(indices).withLast(dsorted->shape[1])))
+  if (!checkDispatchBwd(a, indices, num_experts, dsorted, dx, checkIndices))
     return a.status();
   if (!dx)
     return MFRT_OK;
@@ -347,17 +275,8 @@ extern "C" mfrt_status mfrt_dispatch_scaled_fwd(
     int64_t num_experts, const mfrt_tensor *sorted,
     const mfrt_tensor *group_sizes) {
   ArgChecker a("mfrt_dispatch_scaled_fwd");
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
-      !a.floatTensor(scores, "scores") ||
-      !a.shape(scores, "scores", Dims::of(indices)) ||
-      !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.floatTensor(sorted, "sorted") ||
-      !a.shape(sorted, "sorted", {numel(indices), lastDim(x)}) ||
-      !a.indexTensor(group_sizes, "group_sizes") ||
-      !a.shape(group_sizes, "group_sizes", {num_experts}))
+  if (!checkDispatchFwd(a, x, indices, true, scores, num_experts, sorted,
+                        group_sizes, checkIndices))
     return a.status();
   Permutation perm(indices, num_experts);
   if (!perm.ok())
@@ -383,17 +302,8 @@ extern "C" mfrt_status mfrt_dispatch_scaled_bwd(
     int64_t num_experts, const mfrt_tensor *dsorted, const mfrt_tensor *dx,
     const mfrt_tensor *dscores) {
   ArgChecker a("mfrt_dispatch_scaled_bwd");
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
-      !a.floatTensor(scores, "scores") ||
-      !a.shape(scores, "scores", Dims::of(indices)) ||
-      !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.floatTensor(dsorted, "dsorted") ||
-      !a.shape(dsorted, "dsorted", {numel(indices), lastDim(x)}) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) ||
-      !a.optFloat(dscores, "dscores", Dims::of(scores)))
+  if (!checkDispatchScaledBwd(a, x, indices, scores, num_experts, dsorted, dx,
+                              dscores, checkIndices))
     return a.status();
   Permutation perm(indices, num_experts);
   if (!perm.ok())
@@ -427,10 +337,7 @@ extern "C" mfrt_status mfrt_dispatch_rows(const mfrt_tensor *indices,
                                           int64_t num_experts,
                                           const mfrt_tensor *rows_out) {
   ArgChecker a("mfrt_dispatch_rows");
-  if (!a.indexTensor(indices, "indices") || !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.indexTensor(rows_out, "rows") ||
-      !a.shape(rows_out, "rows", Dims::of(indices)))
+  if (!checkDispatchRows(a, indices, num_experts, rows_out, checkIndices))
     return a.status();
   Permutation perm(indices, num_experts);
   if (!perm.ok())
@@ -442,31 +349,14 @@ extern "C" mfrt_status mfrt_dispatch_rows(const mfrt_tensor *indices,
 
 //===--- combine ----------------------------------------------------------===//
 
-namespace {
-bool checkCombine(ArgChecker &a, const mfrt_tensor *expertOut,
-                  const mfrt_tensor *indices, const mfrt_tensor *scores,
-                  int64_t numExperts) {
-  return a.floatTensor(expertOut, "expert_out") &&
-         a.indexTensor(indices, "indices") &&
-         a.rankAtLeast(indices, "indices", 1) &&
-         a.shape(expertOut, "expert_out", {numel(indices), -1}) &&
-         (!scores || (a.floatTensor(scores, "scores") &&
-                      a.shape(scores, "scores", Dims::of(indices)))) &&
-         checkNumExperts(a, numExperts) &&
-         checkIndices(a, indices, numExperts);
-}
-} // namespace
-
 extern "C" mfrt_status mfrt_combine_fwd(const mfrt_tensor *expert_out,
                                         const mfrt_tensor *indices,
                                         const mfrt_tensor *scores,
                                         int64_t num_experts,
                                         const mfrt_tensor *out) {
   ArgChecker a("mfrt_combine_fwd");
-  if (!checkCombine(a, expert_out, indices, scores, num_experts) ||
-      !a.floatTensor(out, "out") ||
-      !a.shape(out, "out",
-               Dims::of(indices).withLast(expert_out->shape[1])))
+  if (!checkCombineFwd(a, expert_out, indices, scores, num_experts, out,
+                       checkIndices))
     return a.status();
   Permutation perm(indices, num_experts);
   if (!perm.ok())
@@ -492,17 +382,9 @@ mfrt_combine_bwd(const mfrt_tensor *expert_out, const mfrt_tensor *indices,
                  const mfrt_tensor *dout, const mfrt_tensor *dexpert_out,
                  const mfrt_tensor *dscores) {
   ArgChecker a("mfrt_combine_bwd");
-  if (!checkCombine(a, expert_out, indices, scores, num_experts) ||
-      !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout",
-               Dims::of(indices).withLast(expert_out->shape[1])) ||
-      !a.optFloat(dexpert_out, "dexpert_out", Dims::of(expert_out)) ||
-      (scores && !a.optFloat(dscores, "dscores", Dims::of(scores))))
+  if (!checkCombineBwd(a, expert_out, indices, scores, num_experts, dout,
+                       dexpert_out, dscores, checkIndices))
     return a.status();
-  if (!scores && dscores) {
-    a.fail("dscores requested without scores (an unweighted combine)");
-    return a.status();
-  }
   Permutation perm(indices, num_experts);
   if (!perm.ok())
     return outOfMemory(a.fn());

@@ -32,11 +32,7 @@ TEST_P(AddTest, ForwardAndBackwardMatchCpu) {
   EXPECT_EQ(da.download(), out.download());
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, AddTest,
-                         ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16),
-                         [](const auto &info) {
-                           return std::string(mfrt_dtype_name(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(Dtypes, AddTest, storageDtypes(), dtypeName);
 
 TEST(AddTest, RejectsMixedDtypes) {
   MFRT_REQUIRE_DEVICE();

@@ -66,9 +66,7 @@ TEST_P(CombineTest, WeightedAndUnweightedMatchCpu) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, CombineTest,
-                         ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16),
-                         dtypeName);
+INSTANTIATE_TEST_SUITE_P(Dtypes, CombineTest, storageDtypes(), dtypeName);
 
 /// combine(dispatch(x)) with unit scores sums the k copies of each token:
 /// 2 x for k = 2 (an identity of the shared permutation, independent of the

@@ -91,13 +91,6 @@ inline ::testing::AssertionResult errorMentions(const std::string &text) {
          << "last error \"" << err << "\" lacks \"" << text << "\"";
 }
 
-/// The storage dtypes a dense kernel test runs for.
-inline auto storageDtypes() {
-  return ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16);
-}
-inline std::string dtypeName(const ::testing::TestParamInfo<mfrt_dtype> &i) {
-  return mfrt_dtype_name(i.param);
-}
 
 } // namespace mfrt::test
 

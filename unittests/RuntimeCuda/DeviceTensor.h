@@ -16,9 +16,31 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace mfrt::test {
+
+/// The storage dtypes a kernel parity test runs for, and their names as
+/// test-name suffixes.
+inline auto storageDtypes() {
+  return ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16);
+}
+inline std::string dtypeName(const ::testing::TestParamInfo<mfrt_dtype> &i) {
+  return mfrt_dtype_name(i.param);
+}
+
+/// Points `desc` at `data` with the given dtype and shape; returns it.
+inline const mfrt_tensor *fillDesc(mfrt_tensor &desc, void *data,
+                                   mfrt_dtype dtype,
+                                   const std::vector<int64_t> &shape) {
+  desc.data = data;
+  desc.dtype = dtype;
+  desc.rank = int32_t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i)
+    desc.shape[i] = shape[i];
+  return &desc;
+}
 
 /// Skips the current test, with the reason, when no device can be used.
 #define MFRT_REQUIRE_DEVICE()                                                  \
@@ -104,12 +126,7 @@ public:
   }
   /// The descriptor kernels take (device data).
   const mfrt_tensor *desc() {
-    desc_.data = device_;
-    desc_.dtype = dtype_;
-    desc_.rank = int32_t(shape_.size());
-    for (size_t i = 0; i < shape_.size(); ++i)
-      desc_.shape[i] = shape_[i];
-    return &desc_;
+    return fillDesc(desc_, device_, dtype_, shape_);
   }
 
 private:
@@ -156,12 +173,7 @@ public:
     return v;
   }
   const mfrt_tensor *desc() {
-    desc_.data = data_.data();
-    desc_.dtype = dtype_;
-    desc_.rank = int32_t(shape_.size());
-    for (size_t i = 0; i < shape_.size(); ++i)
-      desc_.shape[i] = shape_[i];
-    return &desc_;
+    return fillDesc(desc_, data_.data(), dtype_, shape_);
   }
 
 private:

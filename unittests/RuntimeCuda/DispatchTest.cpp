@@ -96,9 +96,7 @@ TEST_P(DispatchTest, ForwardBackwardRowsMatchCpu) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, DispatchTest,
-                         ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16),
-                         dtypeName);
+INSTANTIATE_TEST_SUITE_P(Dtypes, DispatchTest, storageDtypes(), dtypeName);
 
 /// The sorted order is stable within an expert: a hand-checked example
 /// (independent of the CPU backend).

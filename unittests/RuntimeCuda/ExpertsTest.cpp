@@ -100,9 +100,7 @@ TEST_P(ExpertsTest, ForwardAndBackwardMatchCpu) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, ExpertsTest,
-                         ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16),
-                         dtypeName);
+INSTANTIATE_TEST_SUITE_P(Dtypes, ExpertsTest, storageDtypes(), dtypeName);
 
 TEST(ExpertsTest, RejectsBadGroupSizes) {
   MFRT_REQUIRE_DEVICE();

@@ -15,10 +15,6 @@ inline mfrt_dtype refType(mfrt_dtype dtype) {
   return dtype == MFRT_F64 ? MFRT_F64 : MFRT_F32;
 }
 
-inline std::string dtypeName(const ::testing::TestParamInfo<mfrt_dtype> &i) {
-  return mfrt_dtype_name(i.param);
-}
-
 /// n expert ids in [0, e): skewed (expert 0 takes about a third), and
 /// expert `empty` (if in range) never chosen.
 inline std::vector<double> skewedIndices(int64_t n, int64_t e, uint32_t seed,

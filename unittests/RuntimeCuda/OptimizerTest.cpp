@@ -123,9 +123,7 @@ TEST_P(OptimizerTest, SgdAndAdamwMatchCpu) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, OptimizerTest,
-                         ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16),
-                         dtypeName);
+INSTANTIATE_TEST_SUITE_P(Dtypes, OptimizerTest, storageDtypes(), dtypeName);
 
 TEST(OptimizerTest, ClipScaleMatchesCpu) {
   const double norms[] = {0.5, 2.0, 1e9, INFINITY, NAN, 0.0};

@@ -131,9 +131,7 @@ TEST_P(RouterTest, ForwardAndBackwardMatchCpu) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, RouterTest,
-                         ::testing::Values(MFRT_F32, MFRT_F64, MFRT_BF16),
-                         dtypeName);
+INSTANTIATE_TEST_SUITE_P(Dtypes, RouterTest, storageDtypes(), dtypeName);
 
 /// Equal logits: the selection takes the lower expert ids first.
 TEST(RouterTest, TiesGoToTheLowerExpertId) {

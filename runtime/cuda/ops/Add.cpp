@@ -19,9 +19,7 @@ extern "C" mfrt_status mfrt_cuda_add_fwd(const mfrt_tensor *a_,
                                          const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_add_fwd");
   a.allowBf16();
-  if (!a.floatTensor(a_, "a") || !a.floatTensor(b, "b") ||
-      !a.shape(b, "b", Dims::of(a_)) || !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(a_)))
+  if (!checkAddFwd(a, a_, b, out))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -37,8 +35,7 @@ extern "C" mfrt_status mfrt_cuda_add_bwd(const mfrt_tensor *dout,
                                          const mfrt_tensor *db) {
   ArgChecker a("mfrt_cuda_add_bwd");
   a.allowBf16();
-  if (!a.floatTensor(dout, "dout") || !a.optFloat(da, "da", Dims::of(dout)) ||
-      !a.optFloat(db, "db", Dims::of(dout)))
+  if (!checkAddBwd(a, dout, da, db))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;

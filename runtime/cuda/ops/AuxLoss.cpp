@@ -20,17 +20,6 @@ using namespace mfrt::gpu::dense;
 
 namespace {
 
-bool checkAux(ArgChecker &a, const mfrt_tensor *probs,
-              const mfrt_tensor *indices, double coeff) {
-  if (!a.floatTensor(probs, "probs") || !a.rankAtLeast(probs, "probs", 1) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(probs).withLast(-1)))
-    return false;
-  if (!std::isfinite(coeff))
-    return a.fail("coeff: expected a finite value, got %g", coeff);
-  return true;
-}
-
 /// f[e] = |{i: indices[i] = e}| / n.
 template <typename A>
 void routedFractions(const int32_t *indices, int64_t n, A *f, int64_t e) {

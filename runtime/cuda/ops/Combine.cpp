@@ -15,21 +15,6 @@ using namespace mfrt;
 using namespace mfrt::gpu;
 using namespace mfrt::gpu::moe;
 
-namespace {
-bool checkCombine(ArgChecker &a, const mfrt_tensor *expertOut,
-                  const mfrt_tensor *indices, const mfrt_tensor *scores,
-                  int64_t numExperts) {
-  return a.floatTensor(expertOut, "expert_out") &&
-         a.indexTensor(indices, "indices") &&
-         a.rankAtLeast(indices, "indices", 1) &&
-         a.shape(expertOut, "expert_out", {numel(indices), -1}) &&
-         (!scores || (a.floatTensor(scores, "scores") &&
-                      a.shape(scores, "scores", Dims::of(indices)))) &&
-         checkNumExperts(a, numExperts) &&
-         checkIndices(a, indices, numExperts);
-}
-} // namespace
-
 extern "C" mfrt_status mfrt_cuda_combine_fwd(const mfrt_tensor *expert_out,
                                              const mfrt_tensor *indices,
                                              const mfrt_tensor *scores,
@@ -37,9 +22,8 @@ extern "C" mfrt_status mfrt_cuda_combine_fwd(const mfrt_tensor *expert_out,
                                              const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_combine_fwd");
   a.allowBf16();
-  if (!checkCombine(a, expert_out, indices, scores, num_experts) ||
-      !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(indices).withLast(expert_out->shape[1])))
+  if (!checkCombineFwd(a, expert_out, indices, scores, num_experts, out,
+                       checkIndices))
     return a.status();
   Permutation perm;
   if (mfrt_status st = perm.build(a.fn(), indices, num_experts))
@@ -61,17 +45,9 @@ mfrt_cuda_combine_bwd(const mfrt_tensor *expert_out, const mfrt_tensor *indices,
                       const mfrt_tensor *dscores) {
   ArgChecker a("mfrt_cuda_combine_bwd");
   a.allowBf16();
-  if (!checkCombine(a, expert_out, indices, scores, num_experts) ||
-      !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout",
-               Dims::of(indices).withLast(expert_out->shape[1])) ||
-      !a.optFloat(dexpert_out, "dexpert_out", Dims::of(expert_out)) ||
-      (scores && !a.optFloat(dscores, "dscores", Dims::of(scores))))
+  if (!checkCombineBwd(a, expert_out, indices, scores, num_experts, dout,
+                       dexpert_out, dscores, checkIndices))
     return a.status();
-  if (!scores && dscores) {
-    a.fail("dscores requested without scores (an unweighted combine)");
-    return a.status();
-  }
   if (!dexpert_out && !dscores)
     return MFRT_OK;
   Permutation perm;

@@ -21,24 +21,6 @@ static void copyCounts(const int32_t *counts, int64_t n, int32_t *out) {
 
 namespace {
 
-/// Checks shared by the two forward dispatches.
-bool checkDispatchFwd(ArgChecker &a, const mfrt_tensor *x,
-                      const mfrt_tensor *indices, bool scaled,
-                      const mfrt_tensor *scores, int64_t numExperts, const mfrt_tensor *sorted,
-                      const mfrt_tensor *groupSizes) {
-  return a.floatTensor(x, "x") && a.rankAtLeast(x, "x", 1) &&
-         a.indexTensor(indices, "indices") &&
-         a.shape(indices, "indices", Dims::of(x).withLast(-1)) &&
-         (!scaled || (a.floatTensor(scores, "scores") &&
-                      a.shape(scores, "scores", Dims::of(indices)))) &&
-         checkNumExperts(a, numExperts) &&
-         checkIndices(a, indices, numExperts) &&
-         a.floatTensor(sorted, "sorted") &&
-         a.shape(sorted, "sorted", {numel(indices), lastDim(x)}) &&
-         a.indexTensor(groupSizes, "group_sizes") &&
-         a.shape(groupSizes, "group_sizes", {numExperts});
-}
-
 mfrt_status dispatchFwd(ArgChecker &a, const mfrt_tensor *x,
                         const mfrt_tensor *indices, const mfrt_tensor *scores,
                         int64_t numExperts, const mfrt_tensor *sorted,
@@ -66,7 +48,7 @@ extern "C" mfrt_status mfrt_cuda_dispatch_fwd(const mfrt_tensor *x,
   ArgChecker a("mfrt_cuda_dispatch_fwd");
   a.allowBf16();
   if (!checkDispatchFwd(a, x, indices, false, nullptr, num_experts, sorted,
-                        group_sizes))
+                        group_sizes, checkIndices))
     return a.status();
   return dispatchFwd(a, x, indices, nullptr, num_experts, sorted,
                      group_sizes);
@@ -79,7 +61,7 @@ extern "C" mfrt_status mfrt_cuda_dispatch_scaled_fwd(
   ArgChecker a("mfrt_cuda_dispatch_scaled_fwd");
   a.allowBf16();
   if (!checkDispatchFwd(a, x, indices, true, scores, num_experts, sorted,
-                        group_sizes))
+                        group_sizes, checkIndices))
     return a.status();
   return dispatchFwd(a, x, indices, scores, num_experts, sorted, group_sizes);
 }
@@ -90,13 +72,7 @@ extern "C" mfrt_status mfrt_cuda_dispatch_bwd(const mfrt_tensor *indices,
                                               const mfrt_tensor *dx) {
   ArgChecker a("mfrt_cuda_dispatch_bwd");
   a.allowBf16();
-  if (!a.indexTensor(indices, "indices") ||
-      !a.rankAtLeast(indices, "indices", 1) ||
-      !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.floatTensor(dsorted, "dsorted") ||
-      !a.shape(dsorted, "dsorted", {numel(indices), -1}) ||
-      !a.optFloat(dx, "dx", Dims::of(indices).withLast(dsorted->shape[1])))
+  if (!checkDispatchBwd(a, indices, num_experts, dsorted, dx, checkIndices))
     return a.status();
   if (!dx)
     return MFRT_OK;
@@ -118,17 +94,8 @@ extern "C" mfrt_status mfrt_cuda_dispatch_scaled_bwd(
     const mfrt_tensor *dscores) {
   ArgChecker a("mfrt_cuda_dispatch_scaled_bwd");
   a.allowBf16();
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
-      !a.floatTensor(scores, "scores") ||
-      !a.shape(scores, "scores", Dims::of(indices)) ||
-      !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.floatTensor(dsorted, "dsorted") ||
-      !a.shape(dsorted, "dsorted", {numel(indices), lastDim(x)}) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) ||
-      !a.optFloat(dscores, "dscores", Dims::of(scores)))
+  if (!checkDispatchScaledBwd(a, x, indices, scores, num_experts, dsorted, dx,
+                              dscores, checkIndices))
     return a.status();
   if (!dx && !dscores)
     return MFRT_OK;
@@ -152,10 +119,7 @@ extern "C" mfrt_status mfrt_cuda_dispatch_rows(const mfrt_tensor *indices,
                                                int64_t num_experts,
                                                const mfrt_tensor *rows_out) {
   ArgChecker a("mfrt_cuda_dispatch_rows");
-  if (!a.indexTensor(indices, "indices") || !checkNumExperts(a, num_experts) ||
-      !checkIndices(a, indices, num_experts) ||
-      !a.indexTensor(rows_out, "rows") ||
-      !a.shape(rows_out, "rows", Dims::of(indices)))
+  if (!checkDispatchRows(a, indices, num_experts, rows_out, checkIndices))
     return a.status();
   Permutation perm;
   if (mfrt_status st = perm.build(a.fn(), indices, num_experts))

@@ -62,8 +62,8 @@ static void blockSums(const int32_t *counts, int64_t peers, int64_t block,
 namespace {
 
 /// The experts' shapes and the host copy of the group sizes.
-struct Groups {
-  int64_t g = 0, e = 0, h = 0, f = 0, n = 0, total = 0;
+struct Groups : ExpertDims {
+  int64_t total = 0;
   std::vector<int32_t> sizes;
   std::vector<int64_t> offsets; // first row of each group
 };
@@ -71,26 +71,7 @@ struct Groups {
 bool checkExperts(ArgChecker &a, const mfrt_tensor *sorted,
                   const mfrt_tensor *groupSizes, const mfrt_tensor *wg,
                   const mfrt_tensor *wu, const mfrt_tensor *wd, Groups &gr) {
-  if (!a.floatTensor(sorted, "sorted") ||
-      !a.shape(sorted, "sorted", {-1, -1}) ||
-      !a.indexTensor(groupSizes, "group_sizes") ||
-      !a.shape(groupSizes, "group_sizes", {-1}) ||
-      !a.floatTensor(wg, "w_gate"))
-    return false;
-  gr.g = groupSizes->shape[0];
-  gr.h = sorted->shape[1];
-  gr.n = sorted->shape[0];
-  if (!a.shape(wg, "w_gate", {-1, gr.h, -1}))
-    return false;
-  gr.e = wg->shape[0];
-  if (gr.e == 0 || gr.g % gr.e != 0)
-    return a.fail("group_sizes: %lld groups is not a multiple of the %lld "
-                  "experts of w_gate",
-                  static_cast<long long>(gr.g), static_cast<long long>(gr.e));
-  gr.f = wg->shape[2];
-  if (!a.floatTensor(wu, "w_up") || !a.shape(wu, "w_up", {gr.e, gr.h, gr.f}) ||
-      !a.floatTensor(wd, "w_down") ||
-      !a.shape(wd, "w_down", {gr.e, gr.f, gr.h}))
+  if (!checkExpertShapes(a, sorted, groupSizes, wg, wu, wd, gr))
     return false;
   if (ready(a.fn()) != MFRT_OK)
     return a.fail("%s", mfrt_last_error());
@@ -99,19 +80,13 @@ bool checkExperts(ArgChecker &a, const mfrt_tensor *sorted,
   if (gr.g && mfrt_device_copy_to_host(gr.sizes.data(), groupSizes->data,
                                        size_t(gr.g) * sizeof(int32_t)))
     return a.fail("%s", mfrt_last_error());
-  gr.total = 0;
+  if (!checkGroupSizes(a, gr.sizes.data(), gr, gr.total))
+    return false;
+  int64_t row = 0;
   for (int64_t i = 0; i < gr.g; ++i) {
-    int32_t c = gr.sizes[size_t(i)];
-    if (c < 0)
-      return a.fail("group_sizes: negative size %d for group %lld", c,
-                    static_cast<long long>(i));
-    gr.offsets[size_t(i)] = gr.total;
-    gr.total += c;
+    gr.offsets[size_t(i)] = row;
+    row += gr.sizes[size_t(i)];
   }
-  if (gr.total > gr.n)
-    return a.fail("group_sizes: sizes sum to %lld but sorted has %lld rows",
-                  static_cast<long long>(gr.total),
-                  static_cast<long long>(gr.n));
   return true;
 }
 
@@ -296,15 +271,9 @@ extern "C" mfrt_status mfrt_cuda_peer_counts(const mfrt_tensor *counts,
                                              int64_t peers,
                                              const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_peer_counts");
-  if (!a.indexTensor(counts, "counts") || !a.shape(counts, "counts", {-1}) ||
-      !a.indexTensor(out, "out") || !a.shape(out, "out", {peers}))
+  if (!checkPeerCounts(a, counts, peers, out))
     return a.status();
   int64_t n = counts->shape[0];
-  if (peers < 1 || n % peers != 0) {
-    a.fail("peers = %lld does not divide the %lld counts",
-           static_cast<long long>(peers), static_cast<long long>(n));
-    return a.status();
-  }
   if (peers > INT32_MAX) {
     a.fail("peers = %lld is beyond the i32 range",
            static_cast<long long>(peers));

@@ -17,10 +17,7 @@ extern "C" mfrt_status mfrt_cuda_linear_fwd(const mfrt_tensor *x,
                                             const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_linear_fwd");
   a.allowBf16();
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x), -1}) ||
-      !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(x).withLast(w->shape[1])))
+  if (!checkLinearFwd(a, x, w, out))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -38,11 +35,7 @@ extern "C" mfrt_status mfrt_cuda_linear_bwd(const mfrt_tensor *x,
                                             const mfrt_tensor *dw) {
   ArgChecker a("mfrt_cuda_linear_bwd");
   a.allowBf16();
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x), -1}) ||
-      !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout", Dims::of(x).withLast(w->shape[1])) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) || !a.optFloat(dw, "dw", Dims::of(w)))
+  if (!checkLinearBwd(a, x, w, dout, dx, dw))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;

@@ -18,14 +18,6 @@ using namespace mfrt::gpu::dense;
 
 namespace {
 
-bool checkCrossEntropy(ArgChecker &a, const mfrt_tensor *logits,
-                       const mfrt_tensor *targets) {
-  return a.floatTensor(logits, "logits") &&
-         a.rankAtLeast(logits, "logits", 1) &&
-         a.indexTensor(targets, "targets") &&
-         a.shape(targets, "targets", Dims::of(logits).dropLast());
-}
-
 /// lse[r] = log(sum_j exp(logits[r, j])), stably.
 template <typename T>
 void rowLogSumExp(const T *logits, Acc<T> *lse, int64_t t, int64_t v) {

@@ -86,13 +86,6 @@ mfrt_status DeviceMin::read(int32_t &out) const {
   return mfrt_device_copy_to_host(&out, get(), sizeof(int32_t));
 }
 
-bool checkNumExperts(ArgChecker &a, int64_t e) {
-  if (e <= 0 || e > INT32_MAX)
-    return a.fail("num_experts: expected a positive count, got %lld",
-                  static_cast<long long>(e));
-  return true;
-}
-
 bool checkIndices(ArgChecker &a, const mfrt_tensor *indices,
                   int64_t numExperts) {
   int64_t n = numel(indices);

@@ -65,9 +65,6 @@ private:
   Scratch buf_;
 };
 
-/// The CPU backend's checkNumExperts.
-bool checkNumExperts(ArgChecker &a, int64_t numExperts);
-
 /// Every i32 of `indices` in [0, numExperts), checked on the device; on
 /// failure the CPU backend's message naming the first offending position.
 /// Also rejects more than INT32_MAX entries (rows are i32).

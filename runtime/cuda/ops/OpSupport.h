@@ -12,6 +12,7 @@
 #include "../Context.h"
 #include "../kernels/Portable.h"
 
+#include "OpChecks.h"
 #include "Support.h"
 
 namespace mfrt::gpu {

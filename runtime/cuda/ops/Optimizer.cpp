@@ -14,7 +14,6 @@
 #include "MoeSupport.h"
 
 #include <cmath>
-#include <cstdio>
 
 using namespace mfrt;
 using namespace mfrt::gpu;
@@ -123,11 +122,8 @@ extern "C" mfrt_status mfrt_cuda_sum_squares(const mfrt_tensor *g,
                                              double *acc) {
   ArgChecker a("mfrt_cuda_sum_squares");
   a.allowBf16();
-  if (!a.floatTensor(g, "g"))
+  if (!checkSumSquares(a, g, acc))
     return a.status();
-  if (!acc)
-    return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "mfrt_cuda_sum_squares: NULL acc");
   if (mfrt_status st = ready(a.fn()))
     return st;
   Scratch sum;
@@ -148,17 +144,7 @@ extern "C" mfrt_status mfrt_cuda_global_norm(const mfrt_tensor *const *grads,
                                              const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_global_norm");
   a.allowBf16();
-  if (count < 0 || (count > 0 && !grads))
-    return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "mfrt_cuda_global_norm: bad gradient list (count %lld)",
-                    static_cast<long long>(count));
-  char name[32];
-  for (int64_t i = 0; i < count; ++i) {
-    std::snprintf(name, sizeof(name), "grads[%lld]", static_cast<long long>(i));
-    if (!a.floatTensor(grads[i], name))
-      return a.status();
-  }
-  if (!a.floatScalar(out, "out"))
+  if (!checkGlobalNorm(a, grads, count, out))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -178,19 +164,7 @@ extern "C" mfrt_status mfrt_cuda_global_norm(const mfrt_tensor *const *grads,
 
 extern "C" mfrt_status mfrt_cuda_clip_scale(double norm, double max_norm,
                                             double *scale, int32_t *apply) {
-  if (!scale || !apply)
-    return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "mfrt_cuda_clip_scale: NULL %s", scale ? "apply" : "scale");
-  if (std::isnan(max_norm))
-    return setError(MFRT_ERROR_INVALID_ARGUMENT,
-                    "mfrt_cuda_clip_scale: max_norm is NaN");
-  *apply = std::isfinite(norm) ? 1 : 0;
-  *scale = 1.0;
-  if (*apply && max_norm > 0) {
-    double s = max_norm / (norm + 1e-6);
-    *scale = s < 1.0 ? s : 1.0;
-  }
-  return MFRT_OK;
+  return clipScale("mfrt_cuda_clip_scale", norm, max_norm, scale, apply);
 }
 
 extern "C" mfrt_status mfrt_cuda_sgd_step(const mfrt_tensor *param,
@@ -200,10 +174,7 @@ extern "C" mfrt_status mfrt_cuda_sgd_step(const mfrt_tensor *param,
                                           const mfrt_tensor *new_param) {
   ArgChecker a("mfrt_cuda_sgd_step");
   a.allowBf16();
-  if (!a.floatTensor(param, "param") || !a.floatTensor(grad, "grad") ||
-      !a.shape(grad, "grad", Dims::of(param)) ||
-      !a.floatTensor(new_param, "new_param") ||
-      !a.shape(new_param, "new_param", Dims::of(param)))
+  if (!checkSgdStep(a, param, grad, new_param))
     return a.status();
   if (!std::isfinite(lr) || !std::isfinite(weight_decay)) {
     a.fail("lr and weight_decay must be finite (got %g, %g)", lr, weight_decay);
@@ -230,15 +201,7 @@ extern "C" mfrt_status mfrt_cuda_adamw_step(
     const mfrt_tensor *new_v) {
   ArgChecker a("mfrt_cuda_adamw_step");
   a.allowBf16();
-  if (!a.floatTensor(param, "param"))
-    return a.status();
-  Dims d = Dims::of(param);
-  if (!a.floatTensor(grad, "grad") || !a.shape(grad, "grad", d) ||
-      !a.floatTensor(m, "m") || !a.shape(m, "m", d) || !a.floatTensor(v, "v") ||
-      !a.shape(v, "v", d) || !a.floatTensor(new_param, "new_param") ||
-      !a.shape(new_param, "new_param", d) || !a.floatTensor(new_m, "new_m") ||
-      !a.shape(new_m, "new_m", d) || !a.floatTensor(new_v, "new_v") ||
-      !a.shape(new_v, "new_v", d))
+  if (!checkAdamwStep(a, param, grad, m, v, new_param, new_m, new_v))
     return a.status();
   if (!(step >= 1) || !std::isfinite(step)) {
     a.fail("step: expected a finite value >= 1 (steps count from 1), got %g",

@@ -20,16 +20,6 @@ using namespace mfrt::gpu::dense;
 
 namespace {
 
-bool checkRmsNorm(ArgChecker &a, const mfrt_tensor *x, const mfrt_tensor *w,
-                  double eps) {
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x)}))
-    return false;
-  if (!(eps >= 0) || !std::isfinite(eps))
-    return a.fail("eps: expected a finite value >= 0, got %g", eps);
-  return true;
-}
-
 /// inv[r] = 1 / sqrt(mean(x[r]^2) + eps) (0 for an empty row).
 template <typename T>
 void invRms(const T *x, Acc<T> *inv, int64_t n, int64_t h, double eps) {
@@ -95,8 +85,7 @@ extern "C" mfrt_status mfrt_cuda_rms_norm_fwd(const mfrt_tensor *x,
                                               const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_rms_norm_fwd");
   a.allowBf16();
-  if (!checkRmsNorm(a, x, w, eps) || !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(x)))
+  if (!checkRmsNormFwd(a, x, w, eps, out))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -119,9 +108,7 @@ extern "C" mfrt_status mfrt_cuda_rms_norm_bwd(const mfrt_tensor *x,
                                               const mfrt_tensor *dw) {
   ArgChecker a("mfrt_cuda_rms_norm_bwd");
   a.allowBf16();
-  if (!checkRmsNorm(a, x, w, eps) || !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout", Dims::of(x)) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) || !a.optFloat(dw, "dw", Dims::of(w)))
+  if (!checkRmsNormBwd(a, x, w, eps, dout, dx, dw))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;

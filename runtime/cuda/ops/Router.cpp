@@ -120,30 +120,6 @@ static void routerGrad(const T *probs, const int32_t *indices,
   });
 }
 
-namespace {
-
-/// The scoring argument as a plain int: C callers may pass any value.
-int rawScoring(const mfrt_router_scoring &scoring) {
-  int raw;
-  static_assert(sizeof(raw) == sizeof(scoring), "enum is int-sized");
-  std::memcpy(&raw, &scoring, sizeof(raw));
-  return raw;
-}
-
-bool checkRouterCommon(ArgChecker &a, const mfrt_tensor *x,
-                       const mfrt_tensor *w, int scoring) {
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(w, "w") || !a.shape(w, "w", {lastDim(x), -1}))
-    return false;
-  if (w->shape[1] <= 0)
-    return a.fail("w: expected at least one expert column");
-  if (scoring != MFRT_SCORING_SOFTMAX && scoring != MFRT_SCORING_SIGMOID)
-    return a.fail("scoring: unknown scoring function %d", scoring);
-  return true;
-}
-
-} // namespace
-
 extern "C" mfrt_status
 mfrt_cuda_router_fwd(const mfrt_tensor *x, const mfrt_tensor *w,
                      const mfrt_tensor *bias, mfrt_router_scoring scoring,
@@ -153,23 +129,9 @@ mfrt_cuda_router_fwd(const mfrt_tensor *x, const mfrt_tensor *w,
   ArgChecker a("mfrt_cuda_router_fwd");
   a.allowBf16();
   int score = rawScoring(scoring);
-  if (!checkRouterCommon(a, x, w, score))
+  if (!checkRouterFwd(a, x, w, bias, score, top_k, scores, indices, probs))
     return a.status();
   int64_t e = w->shape[1];
-  if (top_k < 1 || top_k > e) {
-    a.fail("top_k: expected a value in [1, %lld], got %lld",
-           static_cast<long long>(e), static_cast<long long>(top_k));
-    return a.status();
-  }
-  if ((bias &&
-       (!a.floatTensor(bias, "bias") || !a.shape(bias, "bias", {e}))) ||
-      !a.floatTensor(scores, "scores") ||
-      !a.shape(scores, "scores", Dims::of(x).withLast(top_k)) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(top_k)) ||
-      !a.floatTensor(probs, "probs") ||
-      !a.shape(probs, "probs", Dims::of(x).withLast(e)))
-    return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
   int64_t t = rows(x), h = lastDim(x);
@@ -194,23 +156,14 @@ mfrt_cuda_router_bwd(const mfrt_tensor *x, const mfrt_tensor *w,
   ArgChecker a("mfrt_cuda_router_bwd");
   a.allowBf16();
   int score = rawScoring(scoring);
-  if (!checkRouterCommon(a, x, w, score))
-    return a.status();
-  int64_t e = w->shape[1];
-  if (!a.floatTensor(probs, "probs") ||
-      !a.shape(probs, "probs", Dims::of(x).withLast(e)) ||
-      !a.indexTensor(indices, "indices") ||
-      !a.shape(indices, "indices", Dims::of(x).withLast(-1)) ||
-      !checkIndices(a, indices, e) || !a.floatTensor(dscores, "dscores") ||
-      !a.shape(dscores, "dscores", Dims::of(indices)) ||
-      !a.optFloat(dprobs, "dprobs", Dims::of(probs)) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) || !a.optFloat(dw, "dw", Dims::of(w)))
+  if (!checkRouterBwd(a, x, w, score, probs, indices, dscores, dprobs, dx, dw,
+                      checkIndices))
     return a.status();
   if (!dx && !dw)
     return MFRT_OK;
   if (mfrt_status st = ready(a.fn()))
     return st;
-  int64_t t = rows(x), h = lastDim(x), k = lastDim(indices);
+  int64_t t = rows(x), h = lastDim(x), k = lastDim(indices), e = w->shape[1];
   Scratch dl;
   if (mfrt_status st = dl.allocate(a.fn(), size_t(t * e) *
                                                mfrt_dtype_size(a.floatType())))

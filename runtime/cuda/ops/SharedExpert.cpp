@@ -19,20 +19,6 @@ using namespace mfrt::gpu::dense;
 
 namespace {
 
-bool checkShared(ArgChecker &a, const mfrt_tensor *x, const mfrt_tensor *wg,
-                 const mfrt_tensor *wu, const mfrt_tensor *wd,
-                 const mfrt_tensor *gate) {
-  if (!a.floatTensor(x, "x") || !a.rankAtLeast(x, "x", 1) ||
-      !a.floatTensor(wg, "w_gate") ||
-      !a.shape(wg, "w_gate", {lastDim(x), -1}))
-    return false;
-  int64_t h = lastDim(x), f = wg->shape[1];
-  return a.floatTensor(wu, "w_up") && a.shape(wu, "w_up", {h, f}) &&
-         a.floatTensor(wd, "w_down") && a.shape(wd, "w_down", {f, h}) &&
-         (!gate || (a.floatTensor(gate, "gate") &&
-                    a.shape(gate, "gate", {h, 1})));
-}
-
 /// Scratch buffers of one call, in the storage type unless noted.
 struct Buffers {
   Scratch g, u, act, dact, y, dy, rowAcc;
@@ -209,8 +195,7 @@ extern "C" mfrt_status mfrt_cuda_shared_expert_fwd(
     const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_shared_expert_fwd");
   a.allowBf16();
-  if (!checkShared(a, x, w_gate, w_up, w_down, gate) ||
-      !a.floatTensor(out, "out") || !a.shape(out, "out", Dims::of(x)))
+  if (!checkSharedExpertFwd(a, x, w_gate, w_up, w_down, gate, out))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -234,18 +219,8 @@ extern "C" mfrt_status mfrt_cuda_shared_expert_bwd(
     const mfrt_tensor *dw_down, const mfrt_tensor *dgate) {
   ArgChecker a("mfrt_cuda_shared_expert_bwd");
   a.allowBf16();
-  if (!checkShared(a, x, w_gate, w_up, w_down, gate) ||
-      !a.floatTensor(dout, "dout") || !a.shape(dout, "dout", Dims::of(x)) ||
-      !a.optFloat(dx, "dx", Dims::of(x)) ||
-      !a.optFloat(dw_gate, "dw_gate", Dims::of(w_gate)) ||
-      !a.optFloat(dw_up, "dw_up", Dims::of(w_up)) ||
-      !a.optFloat(dw_down, "dw_down", Dims::of(w_down)))
-    return a.status();
-  if (dgate && !gate) {
-    a.fail("dgate: given but the shared expert has no gate");
-    return a.status();
-  }
-  if (gate && !a.optFloat(dgate, "dgate", Dims::of(gate)))
+  if (!checkSharedExpertBwd(a, x, w_gate, w_up, w_down, gate, dout, dx,
+                            dw_gate, dw_up, dw_down, dgate))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;

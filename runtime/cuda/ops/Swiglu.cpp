@@ -36,9 +36,7 @@ extern "C" mfrt_status mfrt_cuda_swiglu_fwd(const mfrt_tensor *gate,
                                             const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_swiglu_fwd");
   a.allowBf16();
-  if (!a.floatTensor(gate, "gate") || !a.floatTensor(up, "up") ||
-      !a.shape(up, "up", Dims::of(gate)) || !a.floatTensor(out, "out") ||
-      !a.shape(out, "out", Dims::of(gate)))
+  if (!checkSwigluFwd(a, gate, up, out))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -56,11 +54,7 @@ extern "C" mfrt_status mfrt_cuda_swiglu_bwd(const mfrt_tensor *gate,
                                             const mfrt_tensor *dup) {
   ArgChecker a("mfrt_cuda_swiglu_bwd");
   a.allowBf16();
-  if (!a.floatTensor(gate, "gate") || !a.floatTensor(up, "up") ||
-      !a.shape(up, "up", Dims::of(gate)) || !a.floatTensor(dout, "dout") ||
-      !a.shape(dout, "dout", Dims::of(gate)) ||
-      !a.optFloat(dgate, "dgate", Dims::of(gate)) ||
-      !a.optFloat(dup, "dup", Dims::of(gate)))
+  if (!checkSwigluBwd(a, gate, up, dout, dgate, dup))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;

@@ -16,18 +16,6 @@ using namespace mfrt::gpu::dense;
 
 namespace {
 
-bool checkVocabStat(ArgChecker &a, const mfrt_tensor *logits,
-                    const mfrt_tensor *stat, const char *statName) {
-  if (!a.floatTensor(logits, "logits") ||
-      !a.rankAtLeast(logits, "logits", 1) ||
-      !a.floatTensor(stat, statName) ||
-      !a.shape(stat, statName, Dims::of(logits).dropLast()))
-    return false;
-  if (lastDim(logits) == 0)
-    return a.fail("logits: the vocabulary shard is empty");
-  return true;
-}
-
 template <typename T> void rowMax(const T *logits, T *max, int64_t t, int64_t v) {
   forEachRow(t, [=] MFRT_HD(int64_t r) {
     Acc<T> m = load(logits, r * v);
@@ -107,8 +95,7 @@ extern "C" mfrt_status mfrt_cuda_vocab_sumexp_fwd(const mfrt_tensor *logits,
                                                   const mfrt_tensor *sumexp) {
   ArgChecker a("mfrt_cuda_vocab_sumexp_fwd");
   a.allowBf16();
-  if (!checkVocabStat(a, logits, max, "max") ||
-      !checkVocabStat(a, logits, sumexp, "sumexp"))
+  if (!checkVocabSumexpFwd(a, logits, max, sumexp))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -125,17 +112,9 @@ extern "C" mfrt_status mfrt_cuda_vocab_target_logit_fwd(
     int64_t vocab, const mfrt_tensor *out) {
   ArgChecker a("mfrt_cuda_vocab_target_logit_fwd");
   a.allowBf16();
-  if (!checkVocabStat(a, logits, out, "out") ||
-      !a.indexTensor(targets, "targets") ||
-      !a.shape(targets, "targets", Dims::of(logits).dropLast()))
+  if (!checkVocabTargetLogitFwd(a, logits, targets, offset, vocab, out))
     return a.status();
   int64_t t = rows(logits), v = lastDim(logits);
-  if (offset < 0 || offset + v > vocab) {
-    a.fail("the shard [%lld, %lld) is not inside the vocabulary [0, %lld)",
-           static_cast<long long>(offset), static_cast<long long>(offset + v),
-           static_cast<long long>(vocab));
-    return a.status();
-  }
   if (mfrt_status st = ready(a.fn()))
     return st;
   if (!checkIndices(a, targets, vocab, "targets"))
@@ -154,11 +133,7 @@ extern "C" mfrt_status mfrt_cuda_vocab_cross_entropy_fwd(
     const mfrt_tensor *loss) {
   ArgChecker a("mfrt_cuda_vocab_cross_entropy_fwd");
   a.allowBf16();
-  if (!a.floatTensor(max, "max") || !a.floatTensor(sumexp, "sumexp") ||
-      !a.shape(sumexp, "sumexp", Dims::of(max)) ||
-      !a.floatTensor(target_logit, "target_logit") ||
-      !a.shape(target_logit, "target_logit", Dims::of(max)) ||
-      !a.floatScalar(loss, "loss"))
+  if (!checkVocabCrossEntropyFwd(a, max, sumexp, target_logit, loss))
     return a.status();
   if (mfrt_status st = ready(a.fn()))
     return st;
@@ -178,18 +153,9 @@ extern "C" mfrt_status mfrt_cuda_vocab_cross_entropy_bwd(
     int64_t num_tokens, const mfrt_tensor *dlogits) {
   ArgChecker a("mfrt_cuda_vocab_cross_entropy_bwd");
   a.allowBf16();
-  if (!checkVocabStat(a, logits, max, "max") ||
-      !checkVocabStat(a, logits, sumexp, "sumexp") ||
-      !a.indexTensor(targets, "targets") ||
-      !a.shape(targets, "targets", Dims::of(logits).dropLast()) ||
-      !a.floatScalar(dloss, "dloss") ||
-      !a.optFloat(dlogits, "dlogits", Dims::of(logits)))
+  if (!checkVocabCrossEntropyBwd(a, logits, targets, offset, max, sumexp, dloss,
+                                 dlogits))
     return a.status();
-  if (offset < 0) {
-    a.fail("offset: expected a non-negative vocabulary offset, got %lld",
-           static_cast<long long>(offset));
-    return a.status();
-  }
   if (!dlogits)
     return MFRT_OK;
   if (mfrt_status st = ready(a.fn()))
